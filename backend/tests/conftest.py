@@ -1,0 +1,121 @@
+"""Shared fixtures: every API test runs once on SQLite and once on PostgreSQL."""
+
+from collections.abc import AsyncIterator, Callable, Iterator
+
+import httpx
+import pytest
+from fastapi import FastAPI
+from sqlalchemy import delete
+
+from tests.support.databases import (
+    fresh_postgres_database,
+    postgres_required,
+    postgres_server_url,
+    postgres_unreachable_reason,
+    sqlite_url,
+)
+from todo_api.auth.development_token import mint_development_token
+from todo_api.config import Settings
+from todo_api.main import create_app
+from todo_api.migrations import upgrade_to_head
+from todo_api.models import Task
+
+TEST_SECRET = "test-secret-for-the-suite-0123456789abcdef"
+ALICE = "PkT4IjEnSg188RUyeRggOZiHz5miNZE2"
+BOB = "bob_0123456789"
+
+_postgres_skip_reason: str | None = None
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    global _postgres_skip_reason
+    _postgres_skip_reason = postgres_unreachable_reason()
+    if _postgres_skip_reason and postgres_required():
+        raise pytest.UsageError(
+            f"REQUIRE_POSTGRES is set but PostgreSQL at {postgres_server_url()} is not "
+            f"reachable: {_postgres_skip_reason}"
+        )
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    if _postgres_skip_reason:
+        terminalreporter.write_line(
+            f"PostgreSQL tests were SKIPPED: {_postgres_skip_reason} "
+            "(set TEST_DATABASE_URL, or REQUIRE_POSTGRES=1 to fail instead)",
+            yellow=True,
+            bold=True,
+        )
+    else:
+        terminalreporter.write_line(f"PostgreSQL tests ran against {postgres_server_url()}")
+
+
+@pytest.fixture(scope="session", params=["sqlite", "postgresql"])
+def database_url(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    if request.param == "sqlite":
+        yield sqlite_url(tmp_path_factory.mktemp("sqlite"))
+        return
+    if _postgres_skip_reason:
+        pytest.skip(f"PostgreSQL not reachable: {_postgres_skip_reason}")
+    with fresh_postgres_database() as url:
+        yield url
+
+
+def make_settings(database_url: str, **overrides: object) -> Settings:
+    values: dict[str, object] = {
+        "database_url": database_url,
+        "environment": "development",
+        "better_auth_secret": TEST_SECRET,
+        "log_level": "WARNING",
+    }
+    values.update(overrides)
+    return Settings(_env_file=None, **values)  # type: ignore[call-arg]
+
+
+@pytest.fixture(scope="session")
+def settings(database_url: str) -> Settings:
+    return make_settings(database_url)
+
+
+@pytest.fixture(scope="session")
+async def app(settings: Settings) -> AsyncIterator[FastAPI]:
+    application = create_app(settings)
+    async with application.router.lifespan_context(application):
+        if not settings.is_sqlite:
+            await upgrade_to_head(application.state.database.engine)
+        yield application
+
+
+@pytest.fixture
+async def clean_app(app: FastAPI) -> FastAPI:
+    """The session's app, with the tasks table emptied before the test."""
+    async with app.state.database.engine.begin() as connection:
+        await connection.execute(delete(Task))
+    return app
+
+
+def token_for(user_id: str) -> str:
+    return mint_development_token(TEST_SECRET, user_id)
+
+
+@pytest.fixture
+async def client_for(clean_app: FastAPI) -> AsyncIterator[Callable[[str], httpx.AsyncClient]]:
+    """Make an HTTP client (in process, through ASGI) that sends `user_id`'s token."""
+    clients: list[httpx.AsyncClient] = []
+
+    def make(user_id: str) -> httpx.AsyncClient:
+        client = httpx.AsyncClient(
+            transport=httpx.ASGITransport(app=clean_app, raise_app_exceptions=False),
+            base_url="http://testserver",
+            headers={"Authorization": f"Bearer {token_for(user_id)}"},
+        )
+        clients.append(client)
+        return client
+
+    yield make
+    for client in clients:
+        await client.aclose()
+
+
+@pytest.fixture
+def client(client_for: Callable[[str], httpx.AsyncClient]) -> httpx.AsyncClient:
+    return client_for(ALICE)

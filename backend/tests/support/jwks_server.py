@@ -1,0 +1,100 @@
+"""A real HTTP server on 127.0.0.1 that plays Better Auth's JWKS endpoint in tests.
+
+It runs in a daemon thread, so the event loop under test is never blocked by it, and
+counts the requests it receives so tests can assert how often keys were fetched.
+"""
+
+import json
+import threading
+import time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from types import TracebackType
+from typing import Any, Self
+
+JWKS_PATH = "/api/auth/jwks"
+
+
+class LoopbackJwksServer:
+    """Serves a JWKS document (or a failure) at `url`. Use it as a context manager;
+    `stop()` closes the port, which is what an outage looks like to a client."""
+
+    def __init__(self, document: dict[str, Any] | None = None) -> None:
+        self._lock = threading.Lock()
+        self._status = 200
+        self._body = json.dumps(document or {"keys": []}).encode()
+        self._delay_seconds = 0.0
+        self._hits = 0
+        self._httpd = ThreadingHTTPServer(("127.0.0.1", 0), self._handler_class())
+        self._httpd.daemon_threads = True
+        self._thread: threading.Thread | None = None
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self._httpd.server_port}{JWKS_PATH}"
+
+    @property
+    def hits(self) -> int:
+        with self._lock:
+            return self._hits
+
+    def serve(self, document: dict[str, Any]) -> None:
+        """Answer 200 with `document` from now on (e.g. after a key rotation)."""
+        self.respond_with(200, json.dumps(document).encode())
+
+    def respond_with(self, status: int, body: bytes) -> None:
+        """Answer every request with `status` and the raw `body`."""
+        with self._lock:
+            self._status, self._body = status, body
+
+    def delay_responses(self, seconds: float) -> None:
+        """Make each answer take `seconds`, so concurrent fetches would overlap."""
+        with self._lock:
+            self._delay_seconds = seconds
+
+    def start(self) -> None:
+        self._thread = threading.Thread(
+            target=self._httpd.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
+        )
+        self._thread.start()
+
+    def stop(self) -> None:
+        if self._thread is not None:
+            self._httpd.shutdown()
+            self._thread.join(timeout=5)
+            self._thread = None
+        self._httpd.server_close()
+
+    def __enter__(self) -> Self:
+        self.start()
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        self.stop()
+
+    def _answer(self) -> tuple[int, bytes, float]:
+        with self._lock:
+            self._hits += 1
+            return self._status, self._body, self._delay_seconds
+
+    def _handler_class(self) -> type[BaseHTTPRequestHandler]:
+        server = self
+
+        class JwksHandler(BaseHTTPRequestHandler):
+            def do_GET(self) -> None:
+                status, body, delay_seconds = server._answer()
+                time.sleep(delay_seconds)
+                self.send_response(status)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+            def log_message(self, format: str, *args: Any) -> None:
+                """Keep test output quiet."""
+
+        return JwksHandler

@@ -1,0 +1,73 @@
+"""Dependencies shared by the routes, as `Annotated` aliases (SessionDep, TaskServiceDep...)."""
+
+import uuid
+from datetime import datetime
+from collections.abc import AsyncIterator
+from typing import Annotated
+
+from fastapi import Depends, Header, HTTPException, Path, Request
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from todo_api.api.etag import parse_if_match
+from todo_api.database import Database
+from todo_api.models.task import USER_ID_PATTERN
+from todo_api.repositories.task_repository import TaskRepository
+from todo_api.services.task_service import TaskService
+
+UserIdPath = Annotated[
+    str,
+    Path(
+        pattern=USER_ID_PATTERN,
+        description="The Better Auth user id: 1–128 characters of A–Z, a–z, 0–9, `_` and `-`.",
+        examples=["PkT4IjEnSg188RUyeRggOZiHz5miNZE2"],
+    ),
+]
+TaskIdPath = Annotated[uuid.UUID, Path(description="The task's id (a UUID).")]
+
+
+def get_database(request: Request) -> Database:
+    database: Database = request.app.state.database
+    return database
+
+
+async def get_session(
+    database: Annotated[Database, Depends(get_database)],
+) -> AsyncIterator[AsyncSession]:
+    async with database.unit_of_work() as session:
+        yield session
+
+
+# scope="function": the commit runs when the handler returns, before the response is sent,
+# so a client never sees success for a write that then fails to commit.
+SessionDep = Annotated[AsyncSession, Depends(get_session, scope="function")]
+
+
+def get_task_service(user_id: UserIdPath, session: SessionDep) -> TaskService:
+    return TaskService(TaskRepository(session, user_id))
+
+
+TaskServiceDep = Annotated[TaskService, Depends(get_task_service)]
+
+
+def get_if_match(
+    if_match: Annotated[
+        str | None,
+        Header(
+            description='Optional: the ETag from a GET; the write is refused with 412 if the '
+            'task has changed since.',
+            max_length=1024,
+        ),
+    ] = None,
+) -> list[datetime] | None:
+    return parse_if_match(if_match)
+
+
+IfMatchDep = Annotated[list[datetime] | None, Depends(get_if_match)]
+
+
+def require_json_body(request: Request) -> None:
+    """Refuse bodies in a format the API does not speak, before reading them."""
+    content_type = request.headers.get("content-type", "")
+    media_type = content_type.split(";", 1)[0].strip().lower()
+    if media_type != "application/json" and not media_type.endswith("+json"):
+        raise HTTPException(415, "Send the body as JSON with Content-Type: application/json.")

@@ -1,0 +1,34 @@
+"""Liveness and readiness probes (public, no token)."""
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel
+
+from todo_api.api.deps import get_database
+from todo_api.database import Database
+
+READINESS_TIMEOUT_SECONDS = 2.0
+
+router = APIRouter(prefix="/health", tags=["health"])
+
+
+class HealthStatus(BaseModel):
+    status: str
+
+
+@router.get("", summary="The process is alive (does not touch the database)")
+async def liveness() -> HealthStatus:
+    return HealthStatus(status="ok")
+
+
+@router.get(
+    "/ready",
+    summary="The database answers within a short timeout",
+    responses={503: {"model": HealthStatus, "description": "The database is not answering"}},
+)
+async def readiness(database: Annotated[Database, Depends(get_database)]) -> JSONResponse:
+    if await database.is_ready(READINESS_TIMEOUT_SECONDS):
+        return JSONResponse({"status": "ok"})
+    return JSONResponse({"status": "unavailable"}, status_code=503, headers={"Retry-After": "2"})

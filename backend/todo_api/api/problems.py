@@ -1,0 +1,136 @@
+"""The one place where errors become HTTP responses (RFC 9457 problem details).
+
+Every error body has the same shape: type, title, status, detail, code, request_id, and for
+validation failures `errors: [{loc, message}]`. No stack trace, SQL or driver text leaks.
+"""
+
+import logging
+from collections.abc import Iterable, Mapping
+from http import HTTPStatus
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from todo_api.errors import (
+    AccessDenied,
+    AuthenticationFailed,
+    BackendUnavailable,
+    DomainError,
+    PreconditionFailed,
+    TaskNotFound,
+)
+from todo_api.schemas.problem import Problem
+
+logger = logging.getLogger(__name__)
+
+PROBLEM_MEDIA_TYPE = "application/problem+json"
+
+_DOMAIN_STATUS: Mapping[type[DomainError], int] = {
+    TaskNotFound: 404,
+    PreconditionFailed: 412,
+    AuthenticationFailed: 401,
+    AccessDenied: 403,
+    BackendUnavailable: 503,
+}
+
+# Codes for errors that Starlette/FastAPI raise themselves (unknown route, wrong method...).
+_STATUS_CODES: Mapping[int, str] = {
+    400: "BAD_REQUEST",
+    401: "AUTH_FAILED",
+    403: "ACCESS_DENIED",
+    404: "NOT_FOUND",
+    405: "METHOD_NOT_ALLOWED",
+    412: "PRECONDITION_FAILED",
+    413: "PAYLOAD_TOO_LARGE",
+    415: "UNSUPPORTED_MEDIA_TYPE",
+    422: "VALIDATION_ERROR",
+    503: "BACKEND_UNAVAILABLE",
+}
+
+
+def problem_response(
+    request: Request,
+    status: int,
+    detail: str,
+    *,
+    code: str | None = None,
+    errors: list[dict[str, str]] | None = None,
+    headers: Mapping[str, str] | None = None,
+) -> JSONResponse:
+    problem = Problem(
+        title=HTTPStatus(status).phrase,
+        status=status,
+        detail=detail,
+        code=code or _STATUS_CODES.get(status, "INTERNAL_ERROR" if status >= 500 else "ERROR"),
+        request_id=getattr(request.state, "request_id", None),
+        errors=errors,
+    )
+    return JSONResponse(
+        problem.model_dump(exclude_none=True),
+        status_code=status,
+        headers=dict(headers or {}),
+        media_type=PROBLEM_MEDIA_TYPE,
+    )
+
+
+def install_problem_handlers(app: FastAPI, *, retry_after_seconds: int) -> None:
+    async def on_domain_error(request: Request, error: Exception) -> JSONResponse:
+        assert isinstance(error, DomainError)
+        status = _DOMAIN_STATUS.get(type(error), 500)
+        headers: dict[str, str] = {}
+        if isinstance(error, AuthenticationFailed):
+            headers["WWW-Authenticate"] = (
+                'Bearer error="invalid_token"' if error.token_sent else "Bearer"
+            )
+        elif isinstance(error, BackendUnavailable):
+            headers["Retry-After"] = str(retry_after_seconds)
+            logger.warning("backend unavailable: %s", _cause_name(error))
+        return problem_response(request, status, error.detail, code=error.code, headers=headers)
+
+    async def on_validation_error(request: Request, error: Exception) -> JSONResponse:
+        assert isinstance(error, RequestValidationError)
+        items = list(_error_items(error.errors()))
+        # Only a well-formed JSON body that breaks the task schema is 422; a bad path, query
+        # or header value, or a body that is not JSON at all, is a bad request (400).
+        in_body = all(item["loc"].split(".")[0] == "body" for item in items)
+        malformed_json = any(e.get("type") == "json_invalid" for e in error.errors())
+        if in_body and not malformed_json:
+            return problem_response(
+                request, 422, "The request body is not a valid task.", errors=items
+            )
+        detail = (
+            "The request body is not valid JSON."
+            if malformed_json
+            else "The request has an invalid path, query or header value."
+        )
+        return problem_response(request, 400, detail, errors=items)
+
+    async def on_http_error(request: Request, error: Exception) -> JSONResponse:
+        assert isinstance(error, StarletteHTTPException)
+        detail = error.detail if isinstance(error.detail, str) else HTTPStatus(error.status_code).phrase
+        return problem_response(request, error.status_code, detail, headers=error.headers)
+
+    async def on_unexpected_error(request: Request, error: Exception) -> JSONResponse:
+        logger.exception("unhandled error", exc_info=error)
+        return problem_response(
+            request, 500, "An unexpected error occurred; it has been logged.", code="INTERNAL_ERROR"
+        )
+
+    app.add_exception_handler(DomainError, on_domain_error)
+    app.add_exception_handler(RequestValidationError, on_validation_error)
+    app.add_exception_handler(StarletteHTTPException, on_http_error)
+    app.add_exception_handler(Exception, on_unexpected_error)
+
+
+def _error_items(errors: Iterable[Any]) -> Iterable[dict[str, str]]:
+    for error in errors:
+        location = ".".join(str(part) for part in error.get("loc", ()))
+        yield {"loc": location, "message": str(error.get("msg", "invalid value"))}
+
+
+def _cause_name(error: BaseException) -> str:
+    cause = error.__cause__
+    return type(cause).__name__ if cause is not None else type(error).__name__

@@ -1,0 +1,109 @@
+"""The task endpoints: parse the request, call TaskService, shape the response."""
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Query, Request, Response, status
+
+from todo_api.api.deps import IfMatchDep, TaskIdPath, TaskServiceDep, require_json_body
+from todo_api.api.etag import etag_for
+from todo_api.api.responses import problem_responses
+from todo_api.schemas.task import TaskCreate, TaskPublic, TaskUpdate
+
+MAX_PAGE_SIZE = 1000
+
+router = APIRouter(
+    prefix="/{user_id}/tasks", tags=["tasks"], responses=problem_responses(500, 503)
+)
+
+
+@router.get(
+    "",
+    summary="List the user's tasks, newest first",
+    response_model=list[TaskPublic],
+    responses=problem_responses(400),
+)
+async def list_tasks(
+    service: TaskServiceDep,
+    response: Response,
+    completed: Annotated[
+        bool | None, Query(description="Only completed (true) or open (false) tasks.")
+    ] = None,
+    limit: Annotated[int, Query(ge=1, le=MAX_PAGE_SIZE)] = MAX_PAGE_SIZE,
+    offset: Annotated[int, Query(ge=0, le=2**31 - 1)] = 0,
+) -> list[TaskPublic]:
+    page = await service.list_tasks(completed=completed, limit=limit, offset=offset)
+    response.headers["X-Total-Count"] = str(page.total)
+    return page.items
+
+
+@router.post(
+    "",
+    summary="Create a task",
+    status_code=status.HTTP_201_CREATED,
+    response_model=TaskPublic,
+    dependencies=[Depends(require_json_body)],
+    responses=problem_responses(400, 413, 415, 422),
+)
+async def create_task(
+    service: TaskServiceDep, body: TaskCreate, request: Request, response: Response
+) -> TaskPublic:
+    task = await service.create_task(body)
+    response.headers["Location"] = f"{request.url.path.rstrip('/')}/{task.id}"
+    response.headers["ETag"] = etag_for(task.updated_at)
+    return task
+
+
+@router.get(
+    "/{task_id}",
+    summary="Get one task",
+    response_model=TaskPublic,
+    responses=problem_responses(400, 404),
+)
+async def get_task(service: TaskServiceDep, task_id: TaskIdPath, response: Response) -> TaskPublic:
+    task = await service.get_task(task_id)
+    response.headers["ETag"] = etag_for(task.updated_at)
+    return task
+
+
+@router.put(
+    "/{task_id}",
+    summary="Replace a task (every field required)",
+    response_model=TaskPublic,
+    dependencies=[Depends(require_json_body)],
+    responses=problem_responses(400, 404, 412, 413, 415, 422),
+)
+async def replace_task(
+    service: TaskServiceDep,
+    task_id: TaskIdPath,
+    body: TaskUpdate,
+    if_match: IfMatchDep,
+    response: Response,
+) -> TaskPublic:
+    task = await service.replace_task(task_id, body, if_match=if_match)
+    response.headers["ETag"] = etag_for(task.updated_at)
+    return task
+
+
+@router.delete(
+    "/{task_id}",
+    summary="Delete a task",
+    status_code=status.HTTP_204_NO_CONTENT,
+    response_class=Response,
+    responses=problem_responses(400, 404, 412),
+)
+async def delete_task(service: TaskServiceDep, task_id: TaskIdPath, if_match: IfMatchDep) -> None:
+    await service.delete_task(task_id, if_match=if_match)
+
+
+@router.patch(
+    "/{task_id}/complete",
+    summary="Flip the task's completion (atomic toggle)",
+    response_model=TaskPublic,
+    responses=problem_responses(400, 404),
+)
+async def toggle_task_completion(
+    service: TaskServiceDep, task_id: TaskIdPath, response: Response
+) -> TaskPublic:
+    task = await service.toggle_completion(task_id)
+    response.headers["ETag"] = etag_for(task.updated_at)
+    return task

@@ -1,0 +1,37 @@
+"""Tokens for local development and scripts (`todo-api token USER_ID`), signed like the
+ones a frontend mints with the shared secret, so the service verifies them the same way."""
+
+import time
+
+import jwt
+
+from todo_api.auth.principal import is_valid_user_id
+
+
+def mint_development_token(
+    secret: str,
+    user_id: str,
+    *,
+    ttl_seconds: int = 3600,
+    now: float | None = None,
+    email: str | None = None,
+    name: str | None = None,
+) -> str:
+    """An HS256 token for `user_id` with `sub`, `iat` and `exp` (plus email/name if given)."""
+    if not secret:
+        raise ValueError("The secret must not be empty")
+    if not is_valid_user_id(user_id):
+        raise ValueError("The user id must be 1-128 characters of A-Z, a-z, 0-9, '_' or '-'")
+    if ttl_seconds <= 0:
+        raise ValueError("ttl_seconds must be positive")
+    issued_at = int(time.time() if now is None else now)
+    claims: dict[str, str | int] = {
+        "sub": user_id,
+        "iat": issued_at,
+        "exp": issued_at + ttl_seconds,
+    }
+    if email is not None:
+        claims["email"] = email
+    if name is not None:
+        claims["name"] = name
+    return jwt.encode(claims, secret, algorithm="HS256")

@@ -1,0 +1,106 @@
+"""`todo-api`: serve the API, migrate the database, mint a development token, print OpenAPI."""
+
+import argparse
+import asyncio
+import json
+import logging
+import sys
+
+import uvicorn
+from pydantic import ValidationError
+
+from todo_api.auth.development_token import mint_development_token
+from todo_api.config import Settings
+from todo_api.database import create_engine
+from todo_api.logging_setup import configure_logging
+from todo_api.main import create_app
+from todo_api.migrations import upgrade_to_head
+
+logger = logging.getLogger("todo_api")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="todo-api", description=__doc__)
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    serve = commands.add_parser("serve", help="run the API with uvicorn")
+    serve.add_argument("--host", default="127.0.0.1")
+    serve.add_argument("--port", type=int, default=8000)
+    serve.add_argument("--workers", type=int, default=1)
+
+    commands.add_parser("migrate", help="apply every pending migration (alembic upgrade head)")
+
+    token = commands.add_parser("token", help="print a development token for USER_ID")
+    token.add_argument("user_id")
+    token.add_argument("--ttl", type=int, default=3600, help="lifetime in seconds")
+
+    commands.add_parser("openapi", help="print the OpenAPI document")
+
+    args = parser.parse_args(argv)
+    try:
+        settings = Settings()
+    except ValidationError as error:
+        print(f"invalid configuration:\n{error}", file=sys.stderr)
+        return 2
+
+    if args.command == "serve":
+        return _serve(settings, args.host, args.port, args.workers)
+    if args.command == "migrate":
+        return _migrate(settings)
+    if args.command == "token":
+        return _print_token(settings, args.user_id, args.ttl)
+    return _print_openapi(settings)
+
+
+def _serve(settings: Settings, host: str, port: int, workers: int) -> int:
+    configure_logging(settings.log_level, json_lines=settings.json_logs)
+    if settings.uses_development_secret:
+        logger.warning(
+            "DEVELOPMENT SECRET IN USE: tokens are signed with a public, fixed secret. "
+            "Set BETTER_AUTH_SECRET (and ENVIRONMENT=production) before exposing this service."
+        )
+    if settings.shared_secret is not None:
+        logger.info("get a token for curl: .venv/bin/todo-api token <user_id>")
+    uvicorn.run(
+        "todo_api.main:create_app",
+        factory=True,
+        host=host,
+        port=port,
+        workers=workers,
+        log_config=None,  # keep the logging configured above
+        access_log=False,  # the app logs each request itself, with its request id
+        proxy_headers=True,
+        timeout_graceful_shutdown=15,
+    )
+    return 0
+
+
+def _migrate(settings: Settings) -> int:
+    async def run() -> None:
+        engine = create_engine(settings)
+        try:
+            await upgrade_to_head(engine)
+        finally:
+            await engine.dispose()
+
+    asyncio.run(run())
+    print("database is at the latest migration")
+    return 0
+
+
+def _print_token(settings: Settings, user_id: str, ttl_seconds: int) -> int:
+    secret = settings.shared_secret
+    if secret is None:
+        print("no shared secret configured (BETTER_AUTH_SECRET)", file=sys.stderr)
+        return 2
+    print(mint_development_token(secret, user_id, ttl_seconds=ttl_seconds))
+    return 0
+
+
+def _print_openapi(settings: Settings) -> int:
+    print(json.dumps(create_app(settings).openapi(), indent=2, sort_keys=True))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,139 @@
+"""Settings from the environment (and `.env`), validated once at start-up."""
+
+import logging
+from typing import Annotated, Literal
+
+from pydantic import Field, SecretStr, field_validator, model_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+# Used only when ENVIRONMENT=development and no secret is configured; production refuses it.
+DEVELOPMENT_SECRET = "development-secret-do-not-use-in-production-0000"
+MIN_PRODUCTION_SECRET_LENGTH = 32
+DEFAULT_SQLITE_URL = "sqlite+aiosqlite:///./todo.sqlite3"
+
+logger = logging.getLogger(__name__)
+
+
+def normalize_database_url(url: str) -> str:
+    """Point any PostgreSQL or SQLite URL at the async driver this service uses.
+
+    Neon hands out `postgres://...?sslmode=require&channel_binding=require`; the query string
+    is kept as is, since psycopg understands both parameters.
+    """
+    scheme, separator, rest = url.strip().partition("://")
+    scheme = scheme.lower()
+    if not separator:
+        raise ValueError("DATABASE_URL must be a postgresql:// or sqlite:// URL")
+    if scheme in {"postgres", "postgresql", "postgresql+psycopg", "postgresql+psycopg_async"}:
+        scheme = "postgresql+psycopg"
+    elif scheme in {"sqlite", "sqlite+aiosqlite"}:
+        scheme = "sqlite+aiosqlite"
+    else:
+        raise ValueError("DATABASE_URL must be a postgresql:// or sqlite:// URL")
+    return f"{scheme}://{rest}"
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_file=".env", extra="ignore", frozen=True)
+
+    environment: Literal["development", "production"] = "development"
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+    # JSON lines are for log collectors; development defaults to readable text.
+    log_json: bool | None = None
+
+    database_url: str = DEFAULT_SQLITE_URL
+    db_pool_size: int = Field(default=10, ge=1, le=100)
+    db_max_overflow: int = Field(default=5, ge=0, le=100)
+    db_pool_timeout_seconds: float = Field(default=3.0, gt=0, le=60)
+    db_connect_timeout_seconds: int = Field(default=3, ge=1, le=60)
+    db_statement_timeout_ms: int = Field(default=5000, ge=100, le=600_000)
+    # Upper bound on one request's database work, even if the server stops answering.
+    db_request_timeout_seconds: float = Field(default=8.0, gt=0, le=120)
+    db_pool_recycle_seconds: int = Field(default=300, ge=10)
+    db_pool_pre_ping: bool = True
+    db_retry_after_seconds: int = Field(default=2, ge=1, le=600)
+
+    cors_origins: Annotated[list[str], NoDecode] = []
+    max_body_bytes: int = Field(default=64 * 1024, ge=1024, le=10 * 1024 * 1024)
+
+    better_auth_secret: SecretStr | None = None
+    better_auth_url: str | None = None
+    jwt_jwks_url: str | None = None
+    jwt_issuer: str | None = None
+    jwt_audience: str | None = None
+    jwt_leeway_seconds: int = Field(default=30, ge=0, le=300)
+    jwks_cache_ttl_seconds: int = Field(default=300, ge=10)
+    jwks_min_refetch_interval_seconds: float = Field(default=10.0, ge=0)
+    jwks_fetch_timeout_seconds: float = Field(default=3.0, gt=0, le=30)
+
+    @field_validator("database_url")
+    @classmethod
+    def _normalize_database_url(cls, value: str) -> str:
+        return normalize_database_url(value)
+
+    @field_validator("cors_origins", mode="before")
+    @classmethod
+    def _split_origins(cls, value: object) -> object:
+        if isinstance(value, str):
+            return [origin.strip() for origin in value.split(",") if origin.strip()]
+        return value
+
+    @field_validator("better_auth_url", "jwt_jwks_url", "jwt_issuer", "jwt_audience", mode="before")
+    @classmethod
+    def _blank_is_unset(cls, value: object) -> object:
+        return None if isinstance(value, str) and not value.strip() else value
+
+    @model_validator(mode="after")
+    def _check_auth(self) -> "Settings":
+        secret = self.better_auth_secret.get_secret_value() if self.better_auth_secret else None
+        if self.environment == "production":
+            if secret is not None and (
+                secret == DEVELOPMENT_SECRET or len(secret) < MIN_PRODUCTION_SECRET_LENGTH
+            ):
+                raise ValueError(
+                    "BETTER_AUTH_SECRET must be at least 32 characters and not the development "
+                    "default when ENVIRONMENT=production"
+                )
+            if secret is None and self.jwks_url is None:
+                raise ValueError(
+                    "ENVIRONMENT=production needs BETTER_AUTH_SECRET or BETTER_AUTH_URL "
+                    "(or JWT_JWKS_URL) to verify tokens"
+                )
+        return self
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.database_url.startswith("sqlite")
+
+    @property
+    def shared_secret(self) -> str | None:
+        """The HS256 secret in force; development falls back to a fixed, public one."""
+        if self.better_auth_secret is not None:
+            return self.better_auth_secret.get_secret_value()
+        if self.environment == "development" and self.jwks_url is None:
+            return DEVELOPMENT_SECRET
+        return None
+
+    @property
+    def uses_development_secret(self) -> bool:
+        return self.shared_secret == DEVELOPMENT_SECRET
+
+    @property
+    def jwks_url(self) -> str | None:
+        if self.jwt_jwks_url:
+            return self.jwt_jwks_url
+        if self.better_auth_url:
+            return self.better_auth_url.rstrip("/") + "/api/auth/jwks"
+        return None
+
+    @property
+    def expected_issuer(self) -> str | None:
+        return self.jwt_issuer or (self.better_auth_url.rstrip("/") if self.better_auth_url else None)
+
+    @property
+    def expected_audience(self) -> str | None:
+        return self.jwt_audience or (self.better_auth_url.rstrip("/") if self.better_auth_url else None)
+
+    @property
+    def json_logs(self) -> bool:
+        return self.log_json if self.log_json is not None else self.environment == "production"

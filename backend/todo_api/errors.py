@@ -1,0 +1,53 @@
+"""Domain errors raised below the HTTP layer.
+
+Each error carries the machine `code` the clients map; `api/problems.py` is the one place
+that turns them into HTTP responses, so nothing here knows about status codes.
+"""
+
+
+class DomainError(Exception):
+    """Base class: `code` is the stable machine code, the message a human sentence."""
+
+    code = "INTERNAL_ERROR"
+
+    def __init__(self, detail: str) -> None:
+        super().__init__(detail)
+        self.detail = detail
+
+
+class TaskNotFound(DomainError):
+    code = "NOT_FOUND"
+
+    def __init__(self) -> None:
+        # One sentence for "missing" and "someone else's": the answer must not tell them apart.
+        super().__init__("Task not found.")
+
+
+class PreconditionFailed(DomainError):
+    code = "PRECONDITION_FAILED"
+
+    def __init__(self) -> None:
+        super().__init__("The task has changed since the ETag in If-Match was issued; fetch it again.")
+
+
+class AuthenticationFailed(DomainError):
+    """No usable credentials. `token_sent` tells whether a token was presented at all."""
+
+    code = "AUTH_FAILED"
+
+    def __init__(self, detail: str, *, token_sent: bool = True) -> None:
+        super().__init__(detail)
+        self.token_sent = token_sent
+
+
+class AccessDenied(DomainError):
+    code = "ACCESS_DENIED"
+
+    def __init__(self) -> None:
+        super().__init__("The token does not belong to the user in the path.")
+
+
+class BackendUnavailable(DomainError):
+    """A dependency (database, Better Auth's JWKS endpoint) did not answer in time."""
+
+    code = "BACKEND_UNAVAILABLE"

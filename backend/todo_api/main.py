@@ -1,0 +1,68 @@
+"""Application factory and lifespan: wires settings, database, auth and routes together."""
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+from fastapi.middleware.cors import CORSMiddleware
+
+from todo_api import __version__
+from todo_api.api import health
+from todo_api.api.middleware.body_limit import BodyLimitMiddleware
+from todo_api.api.middleware.request_context import REQUEST_ID_HEADER, RequestContextMiddleware
+from todo_api.api.problems import install_problem_handlers
+from todo_api.api.v1 import tasks
+from todo_api.config import Settings
+from todo_api.database import Database
+from todo_api.migrations import upgrade_to_head
+
+logger = logging.getLogger(__name__)
+
+API_DESCRIPTION = """
+Tasks of the multi-user Todo application. Every task belongs to one Better Auth user;
+every `/api/v1/{user_id}/tasks` request must carry that user's token.
+
+Errors are `application/problem+json` with a stable `code` (see the `Problem` schema).
+"""
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    settings = settings or Settings()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        database = Database(settings)
+        if settings.is_sqlite:
+            # The embedded database sets itself up; PostgreSQL is migrated by `todo-api migrate`.
+            await upgrade_to_head(database.engine)
+        app.state.database = database
+        try:
+            yield
+        finally:
+            await database.dispose()
+
+    app = FastAPI(
+        title="Todo Task API",
+        version=__version__,
+        description=API_DESCRIPTION,
+        lifespan=lifespan,
+    )
+    app.state.settings = settings
+    install_problem_handlers(app, retry_after_seconds=settings.db_retry_after_seconds)
+    app.include_router(health.router)
+    app.include_router(tasks.router, prefix="/api/v1")
+    # The earlier plan's unversioned paths keep working for old clients, out of the docs.
+    app.include_router(tasks.router, prefix="/api", include_in_schema=False)
+
+    if settings.cors_origins:
+        app.add_middleware(
+            CORSMiddleware,
+            allow_origins=settings.cors_origins,
+            allow_methods=["GET", "POST", "PUT", "PATCH", "DELETE"],
+            allow_headers=["Authorization", "Content-Type", "If-Match", REQUEST_ID_HEADER],
+            expose_headers=["ETag", "Location", "Retry-After", "X-Total-Count", REQUEST_ID_HEADER],
+        )
+    app.add_middleware(BodyLimitMiddleware, max_body_bytes=settings.max_body_bytes)
+    app.add_middleware(RequestContextMiddleware)
+    return app

@@ -1,0 +1,36 @@
+"""Apply Alembic migrations from inside the running app (embedded mode, tests, the CLI)."""
+
+from collections.abc import Callable
+from pathlib import Path
+
+from alembic import command
+from alembic.config import Config
+from sqlalchemy.engine import Connection
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+_SCRIPT_LOCATION = Path(__file__).resolve().parents[1] / "migrations"
+
+
+def alembic_config() -> Config:
+    config = Config()
+    config.set_main_option("script_location", str(_SCRIPT_LOCATION))
+    return config
+
+
+async def upgrade_to_head(engine: AsyncEngine) -> None:
+    await _run(engine, lambda config: command.upgrade(config, "head"))
+
+
+async def downgrade_to_base(engine: AsyncEngine) -> None:
+    await _run(engine, lambda config: command.downgrade(config, "base"))
+
+
+async def _run(engine: AsyncEngine, action: Callable[[Config], None]) -> None:
+    def run_sync(connection: Connection) -> None:
+        config = alembic_config()
+        config.attributes["connection"] = connection
+        action(config)
+
+    async with engine.begin() as connection:
+        await connection.run_sync(run_sync)
+

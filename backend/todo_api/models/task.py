@@ -1,0 +1,43 @@
+"""The `tasks` table: every row belongs to exactly one Better Auth user."""
+
+import uuid
+from datetime import datetime
+
+from sqlalchemy import CheckConstraint, Column, Index, String, false, func
+from sqlmodel import Field, SQLModel
+
+from todo_api.models.metadata import metadata
+from todo_api.models.utc_datetime import UTCDateTime
+
+USER_ID_PATTERN = r"^[A-Za-z0-9_-]{1,128}$"
+TITLE_MAX_LENGTH = 255
+DESCRIPTION_MAX_LENGTH = 2000
+
+
+class Task(SQLModel, table=True):
+    metadata = metadata
+    __tablename__ = "tasks"
+    __table_args__ = (
+        # The API trims titles; the constraint keeps blank titles out whoever writes the row.
+        CheckConstraint("length(trim(title)) > 0", name="title_not_blank"),
+        CheckConstraint("length(user_id) BETWEEN 1 AND 128", name="user_id_length"),
+    )
+
+    id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
+    user_id: str = Field(sa_column=Column(String(128), nullable=False))
+    title: str = Field(sa_column=Column(String(TITLE_MAX_LENGTH), nullable=False))
+    description: str | None = Field(
+        default=None, sa_column=Column(String(DESCRIPTION_MAX_LENGTH), nullable=True)
+    )
+    is_completed: bool = Field(default=False, sa_column_kwargs={"server_default": false()})
+    created_at: datetime = Field(
+        sa_column=Column(UTCDateTime(), nullable=False, server_default=func.now())
+    )
+    updated_at: datetime = Field(
+        sa_column=Column(UTCDateTime(), nullable=False, server_default=func.now())
+    )
+
+
+# Serves every per-user query: the newest-first list, its count, and lookups by id; a separate
+# index on user_id alone would only duplicate its leading column.
+Index("idx_task_user_created", Task.user_id, Task.created_at.desc(), Task.id)
