@@ -128,11 +128,15 @@ class Settings(BaseSettings):
 
     @property
     def expected_issuer(self) -> str | None:
-        return self.jwt_issuer or (self.better_auth_url.rstrip("/") if self.better_auth_url else None)
+        return self.jwt_issuer or (
+            self.better_auth_url.rstrip("/") if self.better_auth_url else None
+        )
 
     @property
     def expected_audience(self) -> str | None:
-        return self.jwt_audience or (self.better_auth_url.rstrip("/") if self.better_auth_url else None)
+        return self.jwt_audience or (
+            self.better_auth_url.rstrip("/") if self.better_auth_url else None
+        )
 
     @property
     def json_logs(self) -> bool:

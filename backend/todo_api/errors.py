@@ -27,7 +27,9 @@ class PreconditionFailed(DomainError):
     code = "PRECONDITION_FAILED"
 
     def __init__(self) -> None:
-        super().__init__("The task has changed since the ETag in If-Match was issued; fetch it again.")
+        super().__init__(
+            "The task has changed since the ETag in If-Match was issued; fetch it again."
+        )
 
 
 class AuthenticationFailed(DomainError):

@@ -1,9 +1,9 @@
 """Application factory and lifespan: wires settings, database, auth and routes together."""
 
-import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
+import httpx
 from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 
@@ -11,13 +11,14 @@ from todo_api import __version__
 from todo_api.api import health
 from todo_api.api.middleware.body_limit import BodyLimitMiddleware
 from todo_api.api.middleware.request_context import REQUEST_ID_HEADER, RequestContextMiddleware
+from todo_api.api.openapi import install_openapi
 from todo_api.api.problems import install_problem_handlers
 from todo_api.api.v1 import tasks
+from todo_api.auth.jwks import JwksClient
+from todo_api.auth.token_verifier import TokenVerifier
 from todo_api.config import Settings
 from todo_api.database import Database
 from todo_api.migrations import upgrade_to_head
-
-logger = logging.getLogger(__name__)
 
 API_DESCRIPTION = """
 Tasks of the multi-user Todo application. Every task belongs to one Better Auth user;
@@ -25,6 +26,24 @@ every `/api/v1/{user_id}/tasks` request must carry that user's token.
 
 Errors are `application/problem+json` with a stable `code` (see the `Problem` schema).
 """
+
+
+def build_token_verifier(settings: Settings, http_client: httpx.AsyncClient) -> TokenVerifier:
+    jwks = None
+    if settings.jwks_url is not None:
+        jwks = JwksClient(
+            settings.jwks_url,
+            http_client,
+            cache_ttl_seconds=settings.jwks_cache_ttl_seconds,
+            min_refetch_interval_seconds=settings.jwks_min_refetch_interval_seconds,
+        )
+    return TokenVerifier(
+        shared_secret=settings.shared_secret,
+        jwks=jwks,
+        issuer=settings.expected_issuer,
+        audience=settings.expected_audience,
+        leeway_seconds=settings.jwt_leeway_seconds,
+    )
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -36,11 +55,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         if settings.is_sqlite:
             # The embedded database sets itself up; PostgreSQL is migrated by `todo-api migrate`.
             await upgrade_to_head(database.engine)
-        app.state.database = database
-        try:
-            yield
-        finally:
-            await database.dispose()
+        async with httpx.AsyncClient(timeout=settings.jwks_fetch_timeout_seconds) as http_client:
+            app.state.database = database
+            app.state.token_verifier = build_token_verifier(settings, http_client)
+            try:
+                yield
+            finally:
+                await database.dispose()
 
     app = FastAPI(
         title="Todo Task API",
@@ -50,6 +71,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     app.state.settings = settings
     install_problem_handlers(app, retry_after_seconds=settings.db_retry_after_seconds)
+    install_openapi(app)
     app.include_router(health.router)
     app.include_router(tasks.router, prefix="/api/v1")
     # The earlier plan's unversioned paths keep working for old clients, out of the docs.

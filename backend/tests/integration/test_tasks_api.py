@@ -12,7 +12,9 @@ TASKS = f"/api/v1/{ALICE}/tasks"
 ClientFor = Callable[[str], httpx.AsyncClient]
 
 
-async def create(client: httpx.AsyncClient, title: str = "Buy milk", **fields: object) -> dict[str, object]:
+async def create(
+    client: httpx.AsyncClient, title: str = "Buy milk", **fields: object
+) -> dict[str, object]:
     response = await client.post(TASKS, json={"title": title, **fields})
     assert response.status_code == 201, response.text
     body: dict[str, object] = response.json()
@@ -31,7 +33,9 @@ def assert_problem(response: httpx.Response, status: int, code: str) -> dict[str
 
 
 class TestCreate:
-    async def test_returns_201_with_the_task_and_its_location(self, client: httpx.AsyncClient) -> None:
+    async def test_returns_201_with_the_task_and_its_location(
+        self, client: httpx.AsyncClient
+    ) -> None:
         response = await client.post(
             TASKS, json={"title": "  Buy milk  ", "description": "2 litres"}
         )
@@ -75,13 +79,17 @@ class TestCreate:
         assert bad_field in [error["loc"] for error in problem["errors"]]  # type: ignore[union-attr,index]
         assert (await client.get(TASKS)).json() == []
 
-    async def test_title_of_exactly_255_characters_is_accepted(self, client: httpx.AsyncClient) -> None:
+    async def test_title_of_exactly_255_characters_is_accepted(
+        self, client: httpx.AsyncClient
+    ) -> None:
         task = await create(client, "x" * 255, description="d" * 2000)
         assert len(str(task["title"])) == 255
 
     async def test_lone_surrogate_is_422_not_500(self, client: httpx.AsyncClient) -> None:
         response = await client.post(
-            TASKS, content=b'{"title": "bad \\ud800 text"}', headers={"content-type": "application/json"}
+            TASKS,
+            content=b'{"title": "bad \\ud800 text"}',
+            headers={"content-type": "application/json"},
         )
         assert_problem(response, 422, "VALIDATION_ERROR")
 
@@ -92,7 +100,9 @@ class TestCreate:
         assert_problem(response, 400, "BAD_REQUEST")
 
     async def test_non_json_content_type_is_415(self, client: httpx.AsyncClient) -> None:
-        response = await client.post(TASKS, content=b"title=x", headers={"content-type": "text/plain"})
+        response = await client.post(
+            TASKS, content=b"title=x", headers={"content-type": "text/plain"}
+        )
         assert_problem(response, 415, "UNSUPPORTED_MEDIA_TYPE")
         assert (await client.get(TASKS)).json() == []
 
@@ -102,7 +112,9 @@ class TestCreate:
 
     async def test_body_over_the_limit_is_413(self, client: httpx.AsyncClient) -> None:
         body = b'{"title": "' + b"x" * 70_000 + b'"}'
-        response = await client.post(TASKS, content=body, headers={"content-type": "application/json"})
+        response = await client.post(
+            TASKS, content=body, headers={"content-type": "application/json"}
+        )
         assert_problem(response, 413, "PAYLOAD_TOO_LARGE")
 
     async def test_chunked_body_over_the_limit_is_413(self, client: httpx.AsyncClient) -> None:
@@ -112,12 +124,16 @@ class TestCreate:
                 yield b"x" * 8192
             yield b'"}'
 
-        response = await client.post(TASKS, content=chunks(), headers={"content-type": "application/json"})
+        response = await client.post(
+            TASKS, content=chunks(), headers={"content-type": "application/json"}
+        )
         assert_problem(response, 413, "PAYLOAD_TOO_LARGE")
 
     async def test_deeply_nested_json_is_refused_with_4xx(self, client: httpx.AsyncClient) -> None:
         body = b'{"title": "x", "description": ' + b"[" * 30_000 + b"]" * 30_000 + b"}"
-        response = await client.post(TASKS, content=body, headers={"content-type": "application/json"})
+        response = await client.post(
+            TASKS, content=body, headers={"content-type": "application/json"}
+        )
         assert response.status_code in {400, 422}
         assert response.headers["content-type"] == "application/problem+json"
 
@@ -137,7 +153,9 @@ class TestList:
         assert [task["title"] for task in response.json()] == list(reversed(titles))
         assert response.headers["x-total-count"] == "5"
 
-    async def test_limit_and_offset_page_through_with_the_full_total(self, client: httpx.AsyncClient) -> None:
+    async def test_limit_and_offset_page_through_with_the_full_total(
+        self, client: httpx.AsyncClient
+    ) -> None:
         for n in range(5):
             await create(client, f"task {n}")
         first = await client.get(TASKS, params={"limit": 2})
@@ -162,8 +180,15 @@ class TestList:
 
     @pytest.mark.parametrize(
         "query",
-        ["limit=0", "limit=1001", "limit=abc", "offset=-1", "completed=maybe",
-         "limit=99999999999999999999999999", "offset=99999999999999999999"],
+        [
+            "limit=0",
+            "limit=1001",
+            "limit=abc",
+            "offset=-1",
+            "completed=maybe",
+            "limit=99999999999999999999999999",
+            "offset=99999999999999999999",
+        ],
     )
     async def test_bad_query_values_are_400(self, client: httpx.AsyncClient, query: str) -> None:
         assert_problem(await client.get(f"{TASKS}?{query}"), 400, "BAD_REQUEST")
@@ -191,7 +216,9 @@ class TestGet:
     async def test_malformed_task_id_is_400(self, client: httpx.AsyncClient) -> None:
         assert_problem(await client.get(f"{TASKS}/not-a-uuid"), 400, "BAD_REQUEST")
 
-    async def test_another_users_task_is_404_exactly_like_a_missing_one(self, client_for: ClientFor) -> None:
+    async def test_another_users_task_is_404_exactly_like_a_missing_one(
+        self, client_for: ClientFor
+    ) -> None:
         alice, bob = client_for(ALICE), client_for(BOB)
         task = await create(alice)
         theirs = await bob.get(f"/api/v1/{BOB}/tasks/{task['id']}")
@@ -210,7 +237,11 @@ class TestReplace:
         )
         assert response.status_code == 200
         replaced = response.json()
-        assert (replaced["title"], replaced["description"], replaced["is_completed"]) == ("new", None, True)
+        assert (replaced["title"], replaced["description"], replaced["is_completed"]) == (
+            "new",
+            None,
+            True,
+        )
         assert replaced["created_at"] == task["created_at"]
         assert replaced["updated_at"] > task["updated_at"]
         assert (await client.get(f"{TASKS}/{task['id']}")).json() == replaced
@@ -228,7 +259,9 @@ class TestReplace:
         self, client: httpx.AsyncClient, body: dict[str, object]
     ) -> None:
         task = await create(client, "keep", description="keep me")
-        assert_problem(await client.put(f"{TASKS}/{task['id']}", json=body), 422, "VALIDATION_ERROR")
+        assert_problem(
+            await client.put(f"{TASKS}/{task['id']}", json=body), 422, "VALIDATION_ERROR"
+        )
         assert (await client.get(f"{TASKS}/{task['id']}")).json() == task
 
     async def test_missing_task_is_404(self, client: httpx.AsyncClient) -> None:
@@ -239,12 +272,16 @@ class TestReplace:
         alice, bob = client_for(ALICE), client_for(BOB)
         task = await create(alice, "mine")
         body = {"title": "hijacked", "description": None, "is_completed": True}
-        assert_problem(await bob.put(f"/api/v1/{BOB}/tasks/{task['id']}", json=body), 404, "NOT_FOUND")
+        assert_problem(
+            await bob.put(f"/api/v1/{BOB}/tasks/{task['id']}", json=body), 404, "NOT_FOUND"
+        )
         assert (await alice.get(f"{TASKS}/{task['id']}")).json()["title"] == "mine"
 
 
 class TestConditionalWrites:
-    async def test_put_with_current_etag_succeeds_and_returns_a_new_etag(self, client: httpx.AsyncClient) -> None:
+    async def test_put_with_current_etag_succeeds_and_returns_a_new_etag(
+        self, client: httpx.AsyncClient
+    ) -> None:
         task = await create(client)
         etag = (await client.get(f"{TASKS}/{task['id']}")).headers["etag"]
         body = {"title": "v2", "description": None, "is_completed": False}
@@ -252,7 +289,9 @@ class TestConditionalWrites:
         assert response.status_code == 200
         assert response.headers["etag"] != etag
 
-    async def test_put_with_stale_etag_is_412_and_changes_nothing(self, client: httpx.AsyncClient) -> None:
+    async def test_put_with_stale_etag_is_412_and_changes_nothing(
+        self, client: httpx.AsyncClient
+    ) -> None:
         task = await create(client, "v1")
         stale = (await client.get(f"{TASKS}/{task['id']}")).headers["etag"]
         toggled = (await client.patch(f"{TASKS}/{task['id']}/complete")).json()
@@ -277,14 +316,20 @@ class TestConditionalWrites:
         )
         assert_problem(weak, 412, "PRECONDITION_FAILED")
 
-    @pytest.mark.parametrize("header", ["garbage", '"abc"', '"' + "9" * 30 + '"', '"99999999999999999999"'])
+    @pytest.mark.parametrize(
+        "header", ["garbage", '"abc"', '"' + "9" * 30 + '"', '"99999999999999999999"']
+    )
     async def test_malformed_if_match_is_400(self, client: httpx.AsyncClient, header: str) -> None:
         task = await create(client)
         body = {"title": "v2", "description": None, "is_completed": False}
-        response = await client.put(f"{TASKS}/{task['id']}", json=body, headers={"If-Match": header})
+        response = await client.put(
+            f"{TASKS}/{task['id']}", json=body, headers={"If-Match": header}
+        )
         assert_problem(response, 400, "BAD_REQUEST")
 
-    async def test_delete_with_stale_etag_is_412_and_keeps_the_task(self, client: httpx.AsyncClient) -> None:
+    async def test_delete_with_stale_etag_is_412_and_keeps_the_task(
+        self, client: httpx.AsyncClient
+    ) -> None:
         task = await create(client)
         stale = (await client.get(f"{TASKS}/{task['id']}")).headers["etag"]
         await client.patch(f"{TASKS}/{task['id']}/complete")
@@ -292,13 +337,17 @@ class TestConditionalWrites:
         assert_problem(response, 412, "PRECONDITION_FAILED")
         assert (await client.get(f"{TASKS}/{task['id']}")).status_code == 200
 
-    async def test_conditional_write_on_a_missing_task_is_404(self, client: httpx.AsyncClient) -> None:
+    async def test_conditional_write_on_a_missing_task_is_404(
+        self, client: httpx.AsyncClient
+    ) -> None:
         response = await client.delete(f"{TASKS}/{uuid.uuid4()}", headers={"If-Match": '"1"'})
         assert_problem(response, 404, "NOT_FOUND")
 
 
 class TestDelete:
-    async def test_returns_204_with_an_empty_body_and_the_task_is_gone(self, client: httpx.AsyncClient) -> None:
+    async def test_returns_204_with_an_empty_body_and_the_task_is_gone(
+        self, client: httpx.AsyncClient
+    ) -> None:
         task = await create(client)
         response = await client.delete(f"{TASKS}/{task['id']}")
         assert response.status_code == 204
@@ -333,13 +382,17 @@ class TestToggle:
     async def test_another_users_task_is_404_and_unchanged(self, client_for: ClientFor) -> None:
         alice, bob = client_for(ALICE), client_for(BOB)
         task = await create(alice)
-        assert_problem(await bob.patch(f"/api/v1/{BOB}/tasks/{task['id']}/complete"), 404, "NOT_FOUND")
+        assert_problem(
+            await bob.patch(f"/api/v1/{BOB}/tasks/{task['id']}/complete"), 404, "NOT_FOUND"
+        )
         assert (await alice.get(f"{TASKS}/{task['id']}")).json()["is_completed"] is False
 
 
 class TestPathsAndHeaders:
     @pytest.mark.parametrize("user_id", ["has space", "a" * 129, "semi;colon", "dot.ted"])
-    async def test_user_id_outside_the_pattern_is_400(self, client: httpx.AsyncClient, user_id: str) -> None:
+    async def test_user_id_outside_the_pattern_is_400(
+        self, client: httpx.AsyncClient, user_id: str
+    ) -> None:
         response = await client.get(f"/api/v1/{user_id}/tasks")
         assert response.status_code == 400
         assert response.json()["code"] == "BAD_REQUEST"
@@ -349,11 +402,15 @@ class TestPathsAndHeaders:
         response = await client.get(f"/api/{ALICE}/tasks/{task['id']}")
         assert response.status_code == 200
         assert response.json() == task
-        assert f"/api/{{user_id}}/tasks" not in (await client.get("/openapi.json")).json()["paths"]
+        assert "/api/{user_id}/tasks" not in (await client.get("/openapi.json")).json()["paths"]
 
-    async def test_unknown_route_and_wrong_method_are_problems(self, client: httpx.AsyncClient) -> None:
+    async def test_unknown_route_and_wrong_method_are_problems(
+        self, client: httpx.AsyncClient
+    ) -> None:
         assert_problem(await client.get("/api/v1/nope"), 404, "NOT_FOUND")
-        assert_problem(await client.post(f"{TASKS}/{uuid.uuid4()}", json={}), 405, "METHOD_NOT_ALLOWED")
+        assert_problem(
+            await client.post(f"{TASKS}/{uuid.uuid4()}", json={}), 405, "METHOD_NOT_ALLOWED"
+        )
 
     async def test_safety_headers_and_request_id(self, client: httpx.AsyncClient) -> None:
         response = await client.get(TASKS, headers={"X-Request-ID": "trace-123"})

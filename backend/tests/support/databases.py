@@ -59,7 +59,9 @@ def _with_database(server_url: str, name: str) -> str:
     user = info.pop("user", "postgres")
     password = info.pop("password", None)
     dbname = info.pop("dbname")
-    credentials = f"{quote(str(user), safe='')}" + (f":{quote(password, safe='')}" if password else "")
+    credentials = f"{quote(str(user), safe='')}" + (
+        f":{quote(password, safe='')}" if password else ""
+    )
     query = "&".join(f"{key}={value}" for key, value in info.items())
     url = f"postgresql+psycopg://{credentials}@{host}:{port}/{dbname}"
     return url + (f"?{query}" if query else "")

@@ -1,8 +1,8 @@
 """Dependencies shared by the routes, as `Annotated` aliases (SessionDep, TaskServiceDep...)."""
 
 import uuid
-from datetime import datetime
 from collections.abc import AsyncIterator
+from datetime import datetime
 from typing import Annotated
 
 from fastapi import Depends, Header, HTTPException, Path, Request
@@ -18,7 +18,7 @@ UserIdPath = Annotated[
     str,
     Path(
         pattern=USER_ID_PATTERN,
-        description="The Better Auth user id: 1–128 characters of A–Z, a–z, 0–9, `_` and `-`.",
+        description="The Better Auth user id: 1 to 128 characters of A-Z, a-z, 0-9, `_` and `-`.",
         examples=["PkT4IjEnSg188RUyeRggOZiHz5miNZE2"],
     ),
 ]
@@ -53,8 +53,8 @@ def get_if_match(
     if_match: Annotated[
         str | None,
         Header(
-            description='Optional: the ETag from a GET; the write is refused with 412 if the '
-            'task has changed since.',
+            description="Optional: the ETag from a GET; the write is refused with 412 if the "
+            "task has changed since.",
             max_length=1024,
         ),
     ] = None,

@@ -110,7 +110,9 @@ def install_problem_handlers(app: FastAPI, *, retry_after_seconds: int) -> None:
 
     async def on_http_error(request: Request, error: Exception) -> JSONResponse:
         assert isinstance(error, StarletteHTTPException)
-        detail = error.detail if isinstance(error.detail, str) else HTTPStatus(error.status_code).phrase
+        detail = (
+            error.detail if isinstance(error.detail, str) else HTTPStatus(error.status_code).phrase
+        )
         return problem_response(request, error.status_code, detail, headers=error.headers)
 
     async def on_unexpected_error(request: Request, error: Exception) -> JSONResponse:

@@ -3,18 +3,26 @@
 from http import HTTPStatus
 from typing import Any
 
-from todo_api.api.problems import PROBLEM_MEDIA_TYPE
 from todo_api.schemas.problem import Problem
-
-_PROBLEM_SCHEMA = {"$ref": "#/components/schemas/Problem"}
 
 
 def problem_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
+    # Documented as application/json here; api/openapi.py publishes them as problem+json.
     return {
-        status: {
-            "model": Problem,
-            "description": HTTPStatus(status).phrase,
-            "content": {PROBLEM_MEDIA_TYPE: {"schema": _PROBLEM_SCHEMA}},
-        }
-        for status in statuses
+        status: {"model": Problem, "description": HTTPStatus(status).phrase} for status in statuses
     }
+
+
+_HEADER_DESCRIPTIONS = {
+    "ETag": "The task's version, for `If-Match` on a later PUT or DELETE.",
+    "Location": "The URL of the created task.",
+    "X-Total-Count": "How many tasks match the filter, across all pages.",
+}
+
+
+def success_headers(status: int, *names: str) -> dict[int | str, dict[str, Any]]:
+    headers = {
+        name: {"description": _HEADER_DESCRIPTIONS[name], "schema": {"type": "string"}}
+        for name in names
+    }
+    return {status: {"headers": headers}}

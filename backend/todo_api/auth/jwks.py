@@ -109,7 +109,9 @@ class JwksClient:
             if key is not None:
                 return key  # possibly stale, when the refresh failed
             if self._last_fetch_failed:
-                raise BackendUnavailable("The authentication server's key set is unreachable.")
+                raise BackendUnavailable(
+                    "The authentication server's signing keys could not be fetched."
+                )
             raise AuthenticationFailed("The token was signed with an unknown key.")
 
     def _is_fresh(self) -> bool:

@@ -68,6 +68,8 @@ class TokenVerifier:
     async def verify(self, token: str) -> Principal:
         header, signing_input, payload, signature = self._split(token)
         algorithm = header.get("alg")
+        if not isinstance(algorithm, str):
+            raise AuthenticationFailed("The token does not name a usable signing algorithm.")
         key: bytes | PublicKey
         if algorithm == SYMMETRIC_ALGORITHM and self._hmac_key is not None:
             key, signed_by_jwks = self._hmac_key, False

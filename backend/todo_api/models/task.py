@@ -4,7 +4,7 @@ import uuid
 from datetime import datetime
 
 from sqlalchemy import CheckConstraint, Column, Index, String, false, func
-from sqlmodel import Field, SQLModel
+from sqlmodel import Field, SQLModel, col
 
 from todo_api.models.metadata import metadata
 from todo_api.models.utc_datetime import UTCDateTime
@@ -40,4 +40,4 @@ class Task(SQLModel, table=True):
 
 # Serves every per-user query: the newest-first list, its count, and lookups by id; a separate
 # index on user_id alone would only duplicate its leading column.
-Index("idx_task_user_created", Task.user_id, Task.created_at.desc(), Task.id)
+Index("idx_task_user_created", col(Task.user_id), col(Task.created_at).desc(), col(Task.id))

@@ -11,8 +11,9 @@ from datetime import UTC, datetime
 from typing import Any
 
 from pydantic import TypeAdapter
-from sqlalchemy import ColumnElement, delete, func, insert, not_, select, update
+from sqlalchemy import ColumnElement, Executable, Result, delete, func, insert, not_, select, update
 from sqlalchemy.engine import Row
+from sqlmodel import col
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from todo_api.models.task import Task
@@ -21,13 +22,13 @@ from todo_api.schemas.task import TaskCreate, TaskPublic, TaskUpdate
 # Rows are read as plain columns, not ORM entities: it skips identity-map bookkeeping that a
 # request-scoped, read-then-serialise session never needs.
 _PUBLIC_COLUMNS = (
-    Task.id,
-    Task.user_id,
-    Task.title,
-    Task.description,
-    Task.is_completed,
-    Task.created_at,
-    Task.updated_at,
+    col(Task.id),
+    col(Task.user_id),
+    col(Task.title),
+    col(Task.description),
+    col(Task.is_completed),
+    col(Task.created_at),
+    col(Task.updated_at),
 )
 _public_list = TypeAdapter(list[TaskPublic])
 
@@ -42,35 +43,37 @@ class TaskRepository:
         self._user_id = user_id
 
     def _owned(self, task_id: uuid.UUID | None = None) -> ColumnElement[bool]:
-        condition = Task.user_id == self._user_id
+        condition = col(Task.user_id) == self._user_id
         if task_id is not None:
-            condition = condition & (Task.id == task_id)
+            condition = condition & (col(Task.id) == task_id)
         return condition
 
     async def list(self, *, completed: bool | None, limit: int, offset: int) -> list[TaskPublic]:
         statement = (
             select(*_PUBLIC_COLUMNS)
             .where(self._owned(), *self._completed_filter(completed))
-            .order_by(Task.created_at.desc(), Task.id)
+            .order_by(col(Task.created_at).desc(), col(Task.id))
             .limit(limit)
             .offset(offset)
         )
-        rows: Sequence[Row[Any]] = (await self._session.exec(statement)).all()
+        rows: Sequence[Row[Any]] = (await self._execute(statement)).all()
         return _public_list.validate_python(rows, from_attributes=True)
 
     async def count(self, *, completed: bool | None) -> int:
-        statement = select(func.count()).select_from(Task).where(
-            self._owned(), *self._completed_filter(completed)
+        statement = (
+            select(func.count())
+            .select_from(Task)
+            .where(self._owned(), *self._completed_filter(completed))
         )
-        return int((await self._session.exec(statement)).one()[0])
+        return int((await self._execute(statement)).scalar_one())
 
     async def get(self, task_id: uuid.UUID) -> TaskPublic | None:
         statement = select(*_PUBLIC_COLUMNS).where(self._owned(task_id))
-        return self._one_or_none((await self._session.exec(statement)).first())
+        return self._one_or_none((await self._execute(statement)).first())
 
     async def exists(self, task_id: uuid.UUID) -> bool:
-        statement = select(Task.id).where(self._owned(task_id))
-        return (await self._session.exec(statement)).first() is not None
+        statement = select(col(Task.id)).where(self._owned(task_id))
+        return (await self._execute(statement)).first() is not None
 
     async def create(self, data: TaskCreate) -> TaskPublic:
         now = _utc_now()
@@ -87,7 +90,7 @@ class TaskRepository:
             )
             .returning(*_PUBLIC_COLUMNS)
         )
-        return TaskPublic.model_validate((await self._session.exec(statement)).one())
+        return TaskPublic.model_validate((await self._execute(statement)).one())
 
     async def replace(
         self, task_id: uuid.UUID, data: TaskUpdate, *, expected_versions: Sequence[datetime] | None
@@ -104,36 +107,44 @@ class TaskRepository:
             )
             .returning(*_PUBLIC_COLUMNS)
         )
-        return self._one_or_none((await self._session.exec(statement)).first())
+        return self._one_or_none((await self._execute(statement)).first())
 
     async def toggle_completed(self, task_id: uuid.UUID) -> TaskPublic | None:
         # One statement, so concurrent toggles serialise on the row lock and none is lost.
         statement = (
             update(Task)
             .where(self._owned(task_id))
-            .values(is_completed=not_(Task.is_completed), updated_at=_utc_now())
+            .values(is_completed=not_(col(Task.is_completed)), updated_at=_utc_now())
             .returning(*_PUBLIC_COLUMNS)
         )
-        return self._one_or_none((await self._session.exec(statement)).first())
+        return self._one_or_none((await self._execute(statement)).first())
 
-    async def delete(self, task_id: uuid.UUID, *, expected_versions: Sequence[datetime] | None) -> bool:
+    async def delete(
+        self, task_id: uuid.UUID, *, expected_versions: Sequence[datetime] | None
+    ) -> bool:
         statement = (
             delete(Task)
             .where(self._owned(task_id), *self._version_filter(expected_versions))
-            .returning(Task.id)
+            .returning(col(Task.id))
         )
-        return (await self._session.exec(statement)).first() is not None
+        return (await self._execute(statement)).first() is not None
+
+    async def _execute(self, statement: Executable) -> Result[Any]:
+        # sqlmodel types exec() for at most four selected columns; at run time it takes any
+        # statement, like SQLAlchemy's execute() (which sqlmodel marks deprecated).
+        result: Result[Any] = await self._session.exec(statement)  # type: ignore[call-overload]
+        return result
 
     @staticmethod
     def _completed_filter(completed: bool | None) -> tuple[ColumnElement[bool], ...]:
-        return () if completed is None else (Task.is_completed == completed,)
+        return () if completed is None else (col(Task.is_completed) == completed,)
 
     @staticmethod
     def _version_filter(
         expected_versions: Sequence[datetime] | None,
     ) -> tuple[ColumnElement[bool], ...]:
         # The version of a task is its updated_at: every write sets it anew.
-        return () if expected_versions is None else (Task.updated_at.in_(expected_versions),)
+        return () if expected_versions is None else (col(Task.updated_at).in_(expected_versions),)
 
     @staticmethod
     def _one_or_none(row: Row[Any] | None) -> TaskPublic | None:

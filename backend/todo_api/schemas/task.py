@@ -12,13 +12,13 @@ class TaskBase(BaseModel):
     # Unknown fields are an error, not silently dropped: a typo must not look like success.
     model_config = ConfigDict(extra="forbid")
 
-    title: Title = Field(description="Trimmed; 1–255 characters, not blank.", examples=["Buy milk"])
+    title: Title = Field(
+        description="Trimmed; 1 to 255 characters, not blank.", examples=["Buy milk"]
+    )
 
 
 class TaskCreate(TaskBase):
-    description: Description | None = Field(
-        default=None, examples=["2 litres, semi-skimmed"]
-    )
+    description: Description | None = Field(default=None, examples=["2 litres, semi-skimmed"])
     is_completed: StrictBool = False
 
 

@@ -50,7 +50,9 @@ class TaskService:
             raise TaskNotFound()
         return task
 
-    async def delete_task(self, task_id: uuid.UUID, *, if_match: Sequence[datetime] | None = None) -> None:
+    async def delete_task(
+        self, task_id: uuid.UUID, *, if_match: Sequence[datetime] | None = None
+    ) -> None:
         if not await self._tasks.delete(task_id, expected_versions=if_match):
             raise await self._why_not_matched(task_id, if_match)
 

@@ -116,8 +116,13 @@ REFUSED: list[tuple[str, Callable[[KeyRing], str]]] = [
     ("alg none", lambda _: compose_token({"alg": "none"}, claims(), b"")),
     ("alg None", lambda _: compose_token({"alg": "None", "typ": "JWT"}, claims(), b"")),
     ("alg missing", lambda _: compose_token({"typ": "JWT"}, claims(), b"x")),
+    ("alg a list", lambda _: compose_token({"alg": ["HS256"]}, claims(), b"x")),
+    ("kid a number", lambda k: compose_token({"alg": "EdDSA", "kid": 1}, claims(), b"x")),
     ("HS512 with the secret", lambda _: jwt.encode(claims(), SECRET, algorithm="HS512")),
-    ("wrong secret", lambda _: shared_secret_token(claims(), "another-secret-0123456789abcdefghijkl")),
+    (
+        "wrong secret",
+        lambda _: shared_secret_token(claims(), "another-secret-0123456789abcdefghijkl"),
+    ),
     (
         "HS256 keyed with an Ed25519 public PEM",
         lambda k: hs256_token(
@@ -319,3 +324,22 @@ async def test_mangled_tokens_only_ever_raise_authentication_failed(
         )
         with pytest.raises(AuthenticationFailed):
             await verifier.verify(mangled)
+
+
+ODD_VALUES: list[Any] = [None, [], {}, "", "x", 0, 1.5, True, [USER_ID], {"userId": 7}]
+
+
+@pytest.mark.parametrize(
+    "claim", ["sub", "exp", "nbf", "iat", "iss", "aud", "session", "user", "email", "name"]
+)
+async def test_odd_claim_types_only_ever_raise_authentication_failed(
+    claim: str, verifier: TokenVerifier
+) -> None:
+    for value in ODD_VALUES:
+        payload = claims(sub=None, session={"userId": USER_ID}) | {claim: value}
+        token = hs256_token(payload, SECRET.encode())  # PyJWT would refuse to encode some
+        try:
+            principal = await verifier.verify(token)
+        except AuthenticationFailed:
+            continue
+        assert principal.user_id == USER_ID or principal.user_id == value

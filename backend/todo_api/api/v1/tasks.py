@@ -4,15 +4,20 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Request, Response, status
 
+from todo_api.api.auth import authorize_path_user
 from todo_api.api.deps import IfMatchDep, TaskIdPath, TaskServiceDep, require_json_body
 from todo_api.api.etag import etag_for
-from todo_api.api.responses import problem_responses
+from todo_api.api.responses import problem_responses, success_headers
 from todo_api.schemas.task import TaskCreate, TaskPublic, TaskUpdate
 
 MAX_PAGE_SIZE = 1000
 
+# Every operation requires the path user's token: no handler can forget it.
 router = APIRouter(
-    prefix="/{user_id}/tasks", tags=["tasks"], responses=problem_responses(500, 503)
+    prefix="/{user_id}/tasks",
+    tags=["tasks"],
+    dependencies=[Depends(authorize_path_user)],
+    responses=problem_responses(401, 403, 500, 503),
 )
 
 
@@ -20,7 +25,7 @@ router = APIRouter(
     "",
     summary="List the user's tasks, newest first",
     response_model=list[TaskPublic],
-    responses=problem_responses(400),
+    responses=success_headers(200, "X-Total-Count") | problem_responses(400),
 )
 async def list_tasks(
     service: TaskServiceDep,
@@ -42,7 +47,7 @@ async def list_tasks(
     status_code=status.HTTP_201_CREATED,
     response_model=TaskPublic,
     dependencies=[Depends(require_json_body)],
-    responses=problem_responses(400, 413, 415, 422),
+    responses=success_headers(201, "Location", "ETag") | problem_responses(400, 413, 415, 422),
 )
 async def create_task(
     service: TaskServiceDep, body: TaskCreate, request: Request, response: Response
@@ -57,7 +62,7 @@ async def create_task(
     "/{task_id}",
     summary="Get one task",
     response_model=TaskPublic,
-    responses=problem_responses(400, 404),
+    responses=success_headers(200, "ETag") | problem_responses(400, 404),
 )
 async def get_task(service: TaskServiceDep, task_id: TaskIdPath, response: Response) -> TaskPublic:
     task = await service.get_task(task_id)
@@ -70,7 +75,7 @@ async def get_task(service: TaskServiceDep, task_id: TaskIdPath, response: Respo
     summary="Replace a task (every field required)",
     response_model=TaskPublic,
     dependencies=[Depends(require_json_body)],
-    responses=problem_responses(400, 404, 412, 413, 415, 422),
+    responses=success_headers(200, "ETag") | problem_responses(400, 404, 412, 413, 415, 422),
 )
 async def replace_task(
     service: TaskServiceDep,
@@ -99,7 +104,7 @@ async def delete_task(service: TaskServiceDep, task_id: TaskIdPath, if_match: If
     "/{task_id}/complete",
     summary="Flip the task's completion (atomic toggle)",
     response_model=TaskPublic,
-    responses=problem_responses(400, 404),
+    responses=success_headers(200, "ETag") | problem_responses(400, 404),
 )
 async def toggle_task_completion(
     service: TaskServiceDep, task_id: TaskIdPath, response: Response

@@ -1,0 +1,301 @@
+"""Authentication on every task endpoint: real Better Auth tokens in, every bad token out."""
+
+import json
+import time
+import uuid
+from collections.abc import AsyncIterator, Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from cryptography.hazmat.primitives.asymmetric import ec
+from fastapi import FastAPI
+
+from tests.conftest import ALICE, BOB, TEST_SECRET, token_for
+from tests.support.jwks_server import LoopbackJwksServer
+from tests.unit.auth.signing_keys import (
+    SigningKey,
+    compose_token,
+    hs256_token,
+    new_ec_key,
+    new_ed25519_key,
+    new_rsa_key,
+)
+from todo_api.api.auth import get_token_verifier
+from todo_api.auth.jwks import JwksClient
+from todo_api.auth.token_verifier import TokenVerifier
+from todo_api.database import Database
+
+FIXTURES = json.loads(
+    (Path(__file__).parents[1] / "data" / "better-auth-1.7.24-tokens.json").read_text()
+)
+ISSUER = "http://localhost:3000"
+
+# Each task operation, with a body where it takes one.
+OPERATIONS: list[tuple[str, str, dict[str, Any] | None]] = [
+    ("GET", "", None),
+    ("POST", "", {"title": "intruder"}),
+    ("GET", "/{task_id}", None),
+    ("PUT", "/{task_id}", {"title": "intruder", "description": None, "is_completed": True}),
+    ("DELETE", "/{task_id}", None),
+    ("PATCH", "/{task_id}/complete", None),
+]
+
+
+@pytest.fixture(scope="module")
+def ed25519_key() -> SigningKey:
+    return new_ed25519_key("ed-1")
+
+
+@pytest.fixture(scope="module")
+def jwks_server(ed25519_key: SigningKey) -> Iterator[LoopbackJwksServer]:
+    p256, rsa = new_ec_key("p256-1", ec.SECP256R1(), "ES256"), new_rsa_key("rsa-1")
+    with LoopbackJwksServer({"keys": [k.public_jwk() for k in (ed25519_key, p256, rsa)]}) as server:
+        yield server
+
+
+@pytest.fixture
+async def use_verifier(clean_app: FastAPI) -> AsyncIterator[Callable[[TokenVerifier], None]]:
+    """Swap the app's verifier for one built by the test (a JWKS source, a fixed clock)."""
+
+    def use(verifier: TokenVerifier) -> None:
+        clean_app.dependency_overrides[get_token_verifier] = lambda: verifier
+
+    yield use
+    clean_app.dependency_overrides.pop(get_token_verifier, None)
+
+
+@pytest.fixture
+async def jwks_http() -> AsyncIterator[httpx.AsyncClient]:
+    async with httpx.AsyncClient(timeout=2.0, trust_env=False) as client:
+        yield client
+
+
+def jwks_verifier(
+    url: str,
+    http: httpx.AsyncClient,
+    *,
+    secret: str | None = TEST_SECRET,
+    clock: Callable[[], float] = time.time,
+) -> TokenVerifier:
+    return TokenVerifier(
+        shared_secret=secret,
+        jwks=JwksClient(url, http, min_refetch_interval_seconds=0),
+        issuer=ISSUER,
+        audience=ISSUER,
+        clock=clock,
+    )
+
+
+def anonymous(app: FastAPI) -> httpx.AsyncClient:
+    return httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=app, raise_app_exceptions=False),
+        base_url="http://testserver",
+    )
+
+
+def claims(sub: str | None = ALICE, **extra: Any) -> dict[str, Any]:
+    now = int(time.time())
+    base: dict[str, Any] = {"iat": now, "exp": now + 600, "iss": ISSUER, "aud": ISSUER}
+    if sub is not None:
+        base["sub"] = sub
+    return base | extra
+
+
+@pytest.fixture
+def count_units_of_work(clean_app: FastAPI, monkeypatch: pytest.MonkeyPatch) -> Callable[[], int]:
+    """How many database transactions requests opened since the fixture was set up."""
+    database: Database = clean_app.state.database
+    calls = 0
+    original = database.unit_of_work
+
+    def counting() -> Any:
+        nonlocal calls
+        calls += 1
+        return original()
+
+    monkeypatch.setattr(database, "unit_of_work", counting)
+    return lambda: calls
+
+
+class TestRefusals:
+    @staticmethod
+    def bad_tokens(key: SigningKey) -> dict[str, str | None]:
+        jwk_json = json.dumps(key.public_jwk()).encode()
+        return {
+            "no header": None,
+            "wrong scheme": "Basic dXNlcjpwYXNz",
+            "garbage": "Bearer not.a.jwt",
+            "alg none": "Bearer " + compose_token({"alg": "none", "typ": "JWT"}, claims(), b""),
+            "wrong secret": "Bearer "
+            + hs256_token(claims(), b"another-secret-another-secret-0000"),
+            "hs256 with the jwks public key": "Bearer " + hs256_token(claims(), jwk_json),
+            "hs256 with the public key pem": "Bearer " + hs256_token(claims(), key.public_pem()),
+            "tampered payload": "Bearer " + _tamper(key.sign(claims())),
+            "expired": "Bearer " + key.sign(claims(exp=int(time.time()) - 3600)),
+            "nbf in the future": "Bearer " + key.sign(claims(nbf=int(time.time()) + 3600)),
+            "wrong issuer": "Bearer " + key.sign(claims(iss="https://evil.example")),
+            "wrong audience": "Bearer " + key.sign(claims(aud="https://evil.example")),
+            "no subject": "Bearer " + key.sign(claims(sub=None)),
+            "unknown kid": "Bearer " + key.sign(claims(), kid="never-published"),
+        }
+
+    @pytest.mark.parametrize(("method", "suffix", "body"), OPERATIONS)
+    async def test_every_bad_token_is_401_on_every_operation_and_touches_nothing(
+        self,
+        clean_app: FastAPI,
+        client: httpx.AsyncClient,
+        use_verifier: Callable[[TokenVerifier], None],
+        jwks_server: LoopbackJwksServer,
+        jwks_http: httpx.AsyncClient,
+        ed25519_key: SigningKey,
+        count_units_of_work: Callable[[], int],
+        method: str,
+        suffix: str,
+        body: dict[str, Any] | None,
+    ) -> None:
+        task = (await client.post(f"/api/v1/{ALICE}/tasks", json={"title": "keep"})).json()
+        before = (await client.get(f"/api/v1/{ALICE}/tasks")).json()
+        use_verifier(jwks_verifier(jwks_server.url, jwks_http))
+        opened_before = count_units_of_work()
+        url = f"/api/v1/{ALICE}/tasks" + suffix.format(task_id=task["id"])
+        async with anonymous(clean_app) as caller:
+            for case, authorization in self.bad_tokens(ed25519_key).items():
+                headers = {} if authorization is None else {"Authorization": authorization}
+                response = await caller.request(method, url, json=body, headers=headers)
+                assert response.status_code == 401, (case, response.text)
+                assert response.json()["code"] == "AUTH_FAILED", case
+                challenge = response.headers["www-authenticate"]
+                if case in {"no header", "wrong scheme"}:
+                    assert challenge == "Bearer", case
+                else:
+                    assert challenge == 'Bearer error="invalid_token"', case
+        assert count_units_of_work() == opened_before, "a refused request opened a transaction"
+        assert (await client.get(f"/api/v1/{ALICE}/tasks")).json() == before
+
+    @pytest.mark.parametrize(("method", "suffix", "body"), OPERATIONS)
+    async def test_a_valid_token_for_another_path_user_is_403_before_any_read(
+        self,
+        client_for: Callable[[str], httpx.AsyncClient],
+        count_units_of_work: Callable[[], int],
+        method: str,
+        suffix: str,
+        body: dict[str, Any] | None,
+    ) -> None:
+        alice, bob = client_for(ALICE), client_for(BOB)
+        task = (await alice.post(f"/api/v1/{ALICE}/tasks", json={"title": "private"})).json()
+        opened_before = count_units_of_work()
+        for task_id in (task["id"], str(uuid.uuid4())):  # same answer whether the task exists
+            url = f"/api/v1/{ALICE}/tasks" + suffix.format(task_id=task_id)
+            response = await bob.request(method, url, json=body)
+            assert response.status_code == 403, response.text
+            assert response.json()["code"] == "ACCESS_DENIED"
+        assert count_units_of_work() == opened_before
+        assert (await alice.get(f"/api/v1/{ALICE}/tasks/{task['id']}")).json() == task
+
+    async def test_a_token_for_a_malformed_path_user_is_still_checked_first(
+        self, clean_app: FastAPI
+    ) -> None:
+        async with anonymous(clean_app) as caller:
+            response = await caller.get("/api/v1/bad user/tasks")
+        assert response.status_code == 401
+
+
+class TestAcceptance:
+    @pytest.mark.parametrize("case", FIXTURES["cases"], ids=lambda c: c["jwt_plugin_alg"])
+    async def test_captured_better_auth_tokens_are_accepted_at_capture_time(
+        self,
+        clean_app: FastAPI,
+        use_verifier: Callable[[TokenVerifier], None],
+        jwks_http: httpx.AsyncClient,
+        case: dict[str, Any],
+    ) -> None:
+        with LoopbackJwksServer(case["jwks"]) as better_auth:
+            verifier = TokenVerifier(
+                shared_secret=FIXTURES["better_auth_secret"],
+                jwks=JwksClient(better_auth.url, jwks_http),
+                issuer=FIXTURES["base_url"],
+                audience=FIXTURES["base_url"],
+                clock=lambda: float(FIXTURES["captured_at_unix"]),
+            )
+            use_verifier(verifier)
+            user = case["user_id"]
+            async with anonymous(clean_app) as caller:
+                for token in (case["jwt_plugin_token"], case["session_data_cookie_token"]):
+                    headers = {"Authorization": f"Bearer {token}"}
+                    created = await caller.post(
+                        f"/api/v1/{user}/tasks", json={"title": "real"}, headers=headers
+                    )
+                    assert created.status_code == 201, created.text
+                    listed = await caller.get(f"/api/v1/{user}/tasks", headers=headers)
+                    assert created.json() in listed.json()
+
+    @pytest.mark.parametrize("case", FIXTURES["cases"], ids=lambda c: c["jwt_plugin_alg"])
+    async def test_captured_tokens_are_refused_now_that_they_have_expired(
+        self,
+        clean_app: FastAPI,
+        use_verifier: Callable[[TokenVerifier], None],
+        jwks_http: httpx.AsyncClient,
+        case: dict[str, Any],
+    ) -> None:
+        with LoopbackJwksServer(case["jwks"]) as better_auth:
+            use_verifier(
+                TokenVerifier(
+                    shared_secret=FIXTURES["better_auth_secret"],
+                    jwks=JwksClient(better_auth.url, jwks_http),
+                    issuer=FIXTURES["base_url"],
+                    audience=FIXTURES["base_url"],
+                )
+            )
+            async with anonymous(clean_app) as caller:
+                for token in (case["jwt_plugin_token"], case["session_data_cookie_token"]):
+                    response = await caller.get(
+                        f"/api/v1/{case['user_id']}/tasks",
+                        headers={"Authorization": f"Bearer {token}"},
+                    )
+                    assert response.status_code == 401
+                    assert response.json()["code"] == "AUTH_FAILED"
+
+    async def test_jwks_unreachable_with_no_cached_key_is_503(
+        self,
+        clean_app: FastAPI,
+        use_verifier: Callable[[TokenVerifier], None],
+        jwks_http: httpx.AsyncClient,
+    ) -> None:
+        key = new_ed25519_key("unseen")
+        server = LoopbackJwksServer({"keys": [key.public_jwk()]})
+        url = server.url  # a port that nothing listens on: the server never starts
+        use_verifier(jwks_verifier(url, jwks_http))
+        async with anonymous(clean_app) as caller:
+            response = await caller.get(
+                f"/api/v1/{ALICE}/tasks", headers={"Authorization": f"Bearer {key.sign(claims())}"}
+            )
+        assert response.status_code == 503
+        assert response.json()["code"] == "BACKEND_UNAVAILABLE"
+        assert "retry-after" in response.headers
+
+    async def test_public_endpoints_need_no_token(self, clean_app: FastAPI) -> None:
+        async with anonymous(clean_app) as caller:
+            assert (await caller.get("/health")).status_code == 200
+            assert (await caller.get("/docs")).status_code == 200
+            schema = (await caller.get("/openapi.json")).json()
+        assert schema["components"]["securitySchemes"]["BetterAuthBearer"]["scheme"] == "bearer"
+        for path, operations in schema["paths"].items():
+            if path.startswith("/api/v1/"):
+                for operation in operations.values():
+                    assert {"401", "403"} <= set(operation["responses"]), path
+                    assert operation["security"] == [{"BetterAuthBearer": []}]
+
+    async def test_development_token_works_end_to_end(self, clean_app: FastAPI) -> None:
+        async with anonymous(clean_app) as caller:
+            response = await caller.get(
+                f"/api/v1/{BOB}/tasks", headers={"Authorization": f"Bearer {token_for(BOB)}"}
+            )
+        assert response.status_code == 200
+
+
+def _tamper(token: str) -> str:
+    header, payload, signature = token.split(".")
+    flipped = payload[:-2] + ("A" if payload[-2] != "A" else "B") + payload[-1]
+    return f"{header}.{flipped}.{signature}"

@@ -1,0 +1,71 @@
+"""Migrations go up, down and up again on both databases, and match the models exactly."""
+
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+from sqlalchemy import inspect
+from sqlalchemy.engine import Connection
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from tests.conftest import make_settings
+from tests.support.databases import fresh_postgres_database, postgres_unreachable_reason, sqlite_url
+from todo_api.database import create_engine
+from todo_api.migrations import downgrade_to_base, upgrade_to_head
+from todo_api.models import metadata
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+async def empty_engine(
+    request: pytest.FixtureRequest, tmp_path: Path
+) -> AsyncIterator[AsyncEngine]:
+    if request.param == "sqlite":
+        engine = create_engine(make_settings(sqlite_url(tmp_path)))
+        yield engine
+        await engine.dispose()
+        return
+    if reason := postgres_unreachable_reason():
+        pytest.skip(f"PostgreSQL not reachable: {reason}")
+    with fresh_postgres_database() as url:
+        engine = create_engine(make_settings(url))
+        yield engine
+        await engine.dispose()
+
+
+async def table_names(engine: AsyncEngine) -> set[str]:
+    async with engine.connect() as connection:
+        return set(await connection.run_sync(lambda sync: inspect(sync).get_table_names()))
+
+
+async def schema_drift(engine: AsyncEngine) -> list[Any]:
+    def compare(connection: Connection) -> list[Any]:
+        context = MigrationContext.configure(connection, opts={"compare_type": True})
+        return list(compare_metadata(context, metadata))
+
+    async with engine.connect() as connection:
+        return await connection.run_sync(compare)
+
+
+async def test_upgrade_downgrade_upgrade(empty_engine: AsyncEngine) -> None:
+    await upgrade_to_head(empty_engine)
+    assert {"tasks", "alembic_version"} <= await table_names(empty_engine)
+    await downgrade_to_base(empty_engine)
+    assert "tasks" not in await table_names(empty_engine)
+    await upgrade_to_head(empty_engine)
+    assert "tasks" in await table_names(empty_engine)
+
+
+async def test_models_and_migrations_do_not_drift(empty_engine: AsyncEngine) -> None:
+    await upgrade_to_head(empty_engine)
+    assert await schema_drift(empty_engine) == []
+
+
+async def test_drift_check_notices_a_missing_index(empty_engine: AsyncEngine) -> None:
+    # Guards the guard: the comparison above must be able to fail.
+    await upgrade_to_head(empty_engine)
+    async with empty_engine.begin() as connection:
+        await connection.exec_driver_sql("DROP INDEX idx_task_user_created")
+    assert await schema_drift(empty_engine) != []

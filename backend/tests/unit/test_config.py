@@ -1,0 +1,77 @@
+"""Settings: URL normalisation and the production safety rules."""
+
+import pytest
+from pydantic import ValidationError
+
+from todo_api.config import DEVELOPMENT_SECRET, Settings, normalize_database_url
+
+
+def settings(**values: object) -> Settings:
+    return Settings(_env_file=None, **values)  # type: ignore[call-arg]
+
+
+@pytest.mark.parametrize(
+    ("given", "expected"),
+    [
+        (
+            "postgres://u:p@ep-x.neon.tech/db?sslmode=require&channel_binding=require",
+            "postgresql+psycopg://u:p@ep-x.neon.tech/db?sslmode=require&channel_binding=require",
+        ),
+        ("postgresql://u@localhost:5432/db", "postgresql+psycopg://u@localhost:5432/db"),
+        ("postgresql+psycopg://u@h/db", "postgresql+psycopg://u@h/db"),
+        ("sqlite:///./todo.sqlite3", "sqlite+aiosqlite:///./todo.sqlite3"),
+        ("sqlite:////tmp/abs.sqlite3", "sqlite+aiosqlite:////tmp/abs.sqlite3"),
+    ],
+)
+def test_database_urls_are_pointed_at_the_async_drivers(given: str, expected: str) -> None:
+    assert normalize_database_url(given) == expected
+    assert settings(database_url=given).database_url == expected
+
+
+@pytest.mark.parametrize("url", ["mysql://u@h/db", "not a url", ""])
+def test_other_databases_are_refused(url: str) -> None:
+    with pytest.raises(ValidationError):
+        settings(database_url=url)
+
+
+def test_development_falls_back_to_the_development_secret() -> None:
+    config = settings()
+    assert config.shared_secret == DEVELOPMENT_SECRET
+    assert config.uses_development_secret
+    assert config.is_sqlite
+
+
+@pytest.mark.parametrize("secret", [DEVELOPMENT_SECRET, "short-secret"])
+def test_production_refuses_weak_secrets(secret: str) -> None:
+    with pytest.raises(ValidationError, match="BETTER_AUTH_SECRET"):
+        settings(environment="production", better_auth_secret=secret)
+
+
+def test_production_needs_some_way_to_verify_tokens() -> None:
+    with pytest.raises(ValidationError, match="BETTER_AUTH_URL"):
+        settings(environment="production")
+    jwks_only = settings(environment="production", better_auth_url="https://app.example.com/")
+    assert jwks_only.shared_secret is None
+    assert jwks_only.jwks_url == "https://app.example.com/api/auth/jwks"
+    assert jwks_only.expected_issuer == jwks_only.expected_audience == "https://app.example.com"
+
+
+def test_explicit_jwt_settings_override_the_better_auth_url() -> None:
+    config = settings(
+        better_auth_url="https://app.example.com",
+        jwt_jwks_url="https://keys.example.com/jwks",
+        jwt_issuer="issuer",
+        jwt_audience="audience",
+    )
+    assert (config.jwks_url, config.expected_issuer, config.expected_audience) == (
+        "https://keys.example.com/jwks",
+        "issuer",
+        "audience",
+    )
+    # With a JWKS source configured, development no longer invents a shared secret.
+    assert config.shared_secret is None
+
+
+def test_cors_origins_come_as_a_comma_separated_list(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("CORS_ORIGINS", "http://localhost:3000, https://app.example.com")
+    assert settings().cors_origins == ["http://localhost:3000", "https://app.example.com"]

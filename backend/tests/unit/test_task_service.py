@@ -1,0 +1,86 @@
+"""TaskService over a real TaskRepository and database (both engines)."""
+
+import uuid
+from collections.abc import AsyncIterator, Callable
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
+
+import pytest
+from fastapi import FastAPI
+
+from tests.conftest import ALICE, BOB
+from todo_api.database import Database
+from todo_api.errors import PreconditionFailed, TaskNotFound
+from todo_api.repositories.task_repository import TaskRepository
+from todo_api.schemas.task import TaskCreate, TaskUpdate
+from todo_api.services.task_service import TaskService
+
+ServiceFor = Callable[[str], AbstractAsyncContextManager[TaskService]]
+
+
+@pytest.fixture
+def service_for(clean_app: FastAPI) -> ServiceFor:
+    database: Database = clean_app.state.database
+
+    @asynccontextmanager
+    async def open_service(user_id: str) -> AsyncIterator[TaskService]:
+        async with database.unit_of_work() as session:
+            yield TaskService(TaskRepository(session, user_id))
+
+    return open_service
+
+
+async def test_list_total_skips_the_count_only_when_the_page_tells_it(
+    service_for: ServiceFor,
+) -> None:
+    async with service_for(ALICE) as service:
+        for n in range(3):
+            await service.create_task(TaskCreate(title=f"t{n}"))
+    async with service_for(ALICE) as service:
+        assert (await service.list_tasks(completed=None, limit=10, offset=0)).total == 3
+        assert (await service.list_tasks(completed=None, limit=2, offset=0)).total == 3
+        assert (await service.list_tasks(completed=None, limit=2, offset=2)).total == 3
+        past_end = await service.list_tasks(completed=None, limit=2, offset=5)
+        assert (past_end.items, past_end.total) == ([], 3)
+        assert (await service.list_tasks(completed=True, limit=10, offset=0)).total == 0
+
+
+async def test_a_repository_bound_to_one_user_cannot_reach_another_users_task(
+    service_for: ServiceFor,
+) -> None:
+    async with service_for(ALICE) as alice:
+        task = await alice.create_task(TaskCreate(title="alice's"))
+    replacement = TaskUpdate(title="stolen", description=None, is_completed=True)
+    async with service_for(BOB) as bob:
+        with pytest.raises(TaskNotFound):
+            await bob.get_task(task.id)
+        with pytest.raises(TaskNotFound):
+            await bob.replace_task(task.id, replacement)
+        with pytest.raises(TaskNotFound):
+            await bob.toggle_completion(task.id)
+        with pytest.raises(TaskNotFound):
+            await bob.delete_task(task.id)
+        assert (await bob.list_tasks(completed=None, limit=10, offset=0)).items == []
+    async with service_for(ALICE) as alice:
+        assert await alice.get_task(task.id) == task
+
+
+async def test_conditional_replace_tells_stale_from_missing(service_for: ServiceFor) -> None:
+    async with service_for(ALICE) as service:
+        task = await service.create_task(TaskCreate(title="v1"))
+        toggled = await service.toggle_completion(task.id)
+        update = TaskUpdate(title="v2", description=None, is_completed=False)
+        with pytest.raises(PreconditionFailed):
+            await service.replace_task(task.id, update, if_match=[task.updated_at])
+        with pytest.raises(TaskNotFound):
+            await service.replace_task(uuid.uuid4(), update, if_match=[task.updated_at])
+        replaced = await service.replace_task(task.id, update, if_match=[toggled.updated_at])
+        assert replaced.title == "v2"
+
+
+async def test_a_failed_unit_of_work_is_rolled_back(service_for: ServiceFor) -> None:
+    with pytest.raises(RuntimeError):
+        async with service_for(ALICE) as service:
+            await service.create_task(TaskCreate(title="never committed"))
+            raise RuntimeError("boom")
+    async with service_for(ALICE) as service:
+        assert (await service.list_tasks(completed=None, limit=10, offset=0)).total == 0
