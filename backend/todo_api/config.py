@@ -7,7 +7,7 @@ from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 # Used only when ENVIRONMENT=development and no secret is configured; production refuses it.
-DEVELOPMENT_SECRET = "development-secret-do-not-use-in-production-0000"
+DEVELOPMENT_SECRET = "development-secret-do-not-use-in-production-0000"  # noqa: S105 (public by design)
 MIN_PRODUCTION_SECRET_LENGTH = 32
 DEFAULT_SQLITE_URL = "sqlite+aiosqlite:///./todo.sqlite3"
 

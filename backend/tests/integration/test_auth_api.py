@@ -14,7 +14,7 @@ from fastapi import FastAPI
 
 from tests.conftest import ALICE, BOB, TEST_SECRET, token_for
 from tests.support.jwks_server import LoopbackJwksServer
-from tests.unit.auth.signing_keys import (
+from tests.support.signing_keys import (
     SigningKey,
     compose_token,
     hs256_token,

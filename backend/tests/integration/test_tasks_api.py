@@ -27,7 +27,8 @@ def assert_problem(response: httpx.Response, status: int, code: str) -> dict[str
     body: dict[str, object] = response.json()
     assert body["status"] == status
     assert body["code"] == code
-    assert isinstance(body["detail"], str) and body["detail"]
+    assert isinstance(body["detail"], str)
+    assert body["detail"]
     assert body["request_id"] == response.headers["x-request-id"]
     return body
 

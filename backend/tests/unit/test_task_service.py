@@ -78,9 +78,12 @@ async def test_conditional_replace_tells_stale_from_missing(service_for: Service
 
 
 async def test_a_failed_unit_of_work_is_rolled_back(service_for: ServiceFor) -> None:
-    with pytest.raises(RuntimeError):
+    async def create_then_fail() -> None:
         async with service_for(ALICE) as service:
             await service.create_task(TaskCreate(title="never committed"))
             raise RuntimeError("boom")
+
+    with pytest.raises(RuntimeError):
+        await create_then_fail()
     async with service_for(ALICE) as service:
         assert (await service.list_tasks(completed=None, limit=10, offset=0)).total == 0

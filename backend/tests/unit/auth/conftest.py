@@ -7,7 +7,7 @@ import pytest
 from cryptography.hazmat.primitives.asymmetric import ec
 
 from tests.support.jwks_server import LoopbackJwksServer
-from tests.unit.auth.signing_keys import SigningKey, new_ec_key, new_ed25519_key, new_rsa_key
+from tests.support.signing_keys import SigningKey, new_ec_key, new_ed25519_key, new_rsa_key
 
 
 @pytest.fixture(scope="session")

@@ -11,7 +11,7 @@ import jwt
 import pytest
 from cryptography.hazmat.primitives.asymmetric import ec
 
-from tests.unit.auth.signing_keys import (
+from tests.support.signing_keys import (
     SigningKey,
     b64url,
     compose_token,
