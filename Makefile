@@ -5,6 +5,9 @@ TOOLS := .tools
 UV := $(TOOLS)/bin/uv
 VENV := .venv
 export UV_PROJECT_ENVIRONMENT := $(VENV)
+# Interpreters come from this machine only; uv must never download one.
+export UV_PYTHON_DOWNLOADS := never
+PYTEST_ARGS ?=
 
 .PHONY: install run test lint migrate openapi bench clean
 
@@ -24,7 +27,7 @@ run: install
 
 ## test: the whole suite, SQLite always and PostgreSQL when reachable (TEST_DATABASE_URL)
 test: install
-	$(VENV)/bin/pytest
+	$(VENV)/bin/pytest $(PYTEST_ARGS)
 
 lint: install
 	$(VENV)/bin/ruff check backend

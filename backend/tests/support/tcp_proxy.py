@@ -118,6 +118,10 @@ class TcpProxy:
             )
         except OSError:
             pass
+        except asyncio.CancelledError:
+            # Reset by `refuse()`/`close()`. This task is the connection's own top level, and
+            # asyncio's start_server reports a task that ends cancelled as an error.
+            pass
         finally:
             self._tasks.discard(task)
             for writer in (client, upstream):

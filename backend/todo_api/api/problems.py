@@ -36,6 +36,15 @@ _DOMAIN_STATUS: Mapping[type[DomainError], int] = {
     BackendUnavailable: 503,
 }
 
+# RFC 9110 reason phrases, fixed here: Python's HTTPStatus renamed some between versions,
+# and the published contract must not change with the interpreter.
+_TITLES: Mapping[int, str] = {413: "Content Too Large", 422: "Unprocessable Content"}
+
+
+def status_title(status: int) -> str:
+    return _TITLES.get(status) or HTTPStatus(status).phrase
+
+
 # Codes for errors that Starlette/FastAPI raise themselves (unknown route, wrong method...).
 _STATUS_CODES: Mapping[int, str] = {
     400: "BAD_REQUEST",
@@ -61,7 +70,7 @@ def problem_response(
     headers: Mapping[str, str] | None = None,
 ) -> JSONResponse:
     problem = Problem(
-        title=HTTPStatus(status).phrase,
+        title=status_title(status),
         status=status,
         detail=detail,
         code=code or _STATUS_CODES.get(status, "INTERNAL_ERROR" if status >= 500 else "ERROR"),
@@ -110,9 +119,7 @@ def install_problem_handlers(app: FastAPI, *, retry_after_seconds: int) -> None:
 
     async def on_http_error(request: Request, error: Exception) -> JSONResponse:
         assert isinstance(error, StarletteHTTPException)
-        detail = (
-            error.detail if isinstance(error.detail, str) else HTTPStatus(error.status_code).phrase
-        )
+        detail = error.detail if isinstance(error.detail, str) else status_title(error.status_code)
         return problem_response(request, error.status_code, detail, headers=error.headers)
 
     async def on_unexpected_error(request: Request, error: Exception) -> JSONResponse:

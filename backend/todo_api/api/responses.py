@@ -1,16 +1,14 @@
 """OpenAPI descriptions of the problem responses an operation can give."""
 
-from http import HTTPStatus
 from typing import Any
 
+from todo_api.api.problems import status_title
 from todo_api.schemas.problem import Problem
 
 
 def problem_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
     # Documented as application/json here; api/openapi.py publishes them as problem+json.
-    return {
-        status: {"model": Problem, "description": HTTPStatus(status).phrase} for status in statuses
-    }
+    return {status: {"model": Problem, "description": status_title(status)} for status in statuses}
 
 
 _HEADER_DESCRIPTIONS = {
