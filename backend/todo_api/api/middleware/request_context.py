@@ -44,17 +44,16 @@ class RequestContextMiddleware:
             await self.app(scope, receive, send_with_headers)
         finally:
             if access_logger.isEnabledFor(logging.INFO):
-                route = scope.get("route")
+                path = _path_template(scope)
                 access_logger.info(
                     "%s %s %s",
                     scope["method"],
-                    getattr(route, "path", "<unmatched>"),
+                    path,
                     status_code,
                     extra={
                         "request_id": request_id,
                         "method": scope["method"],
-                        # The template, not the raw path: no user ids or task ids in logs.
-                        "path": getattr(route, "path", "<unmatched>"),
+                        "path": path,
                         "status": status_code,
                         "duration_ms": round((time.perf_counter() - started) * 1000, 2),
                     },
@@ -69,3 +68,16 @@ def _request_id_from(scope: Scope) -> str:
                 return candidate
             break
     return uuid.uuid4().hex
+
+
+def _path_template(scope: Scope) -> str:
+    """The matched route's path template: never the raw path, so no user or task ids in logs."""
+    # FastAPI keeps the full template (with the router's prefix) in its route context; the
+    # route object itself only knows the path relative to its router.
+    context = scope.get("fastapi", {}).get("effective_route_context")
+    template = getattr(context, "path", None) or getattr(scope.get("route"), "path", None)
+    if isinstance(template, str):
+        return template
+    if "endpoint" in scope and not scope.get("path_params"):
+        return str(scope["path"])  # a fixed path such as /docs: nothing to hide
+    return "<unmatched>"
