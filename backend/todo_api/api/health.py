@@ -2,7 +2,7 @@
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends
+from fastapi import APIRouter, Depends, Request
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 
@@ -28,7 +28,12 @@ async def liveness() -> HealthStatus:
     summary="The database answers within a short timeout",
     responses={503: {"model": HealthStatus, "description": "The database is not answering"}},
 )
-async def readiness(database: Annotated[Database, Depends(get_database)]) -> JSONResponse:
+async def readiness(
+    request: Request, database: Annotated[Database, Depends(get_database)]
+) -> JSONResponse:
     if await database.is_ready(READINESS_TIMEOUT_SECONDS):
         return JSONResponse({"status": "ok"})
-    return JSONResponse({"status": "unavailable"}, status_code=503, headers={"Retry-After": "2"})
+    retry_after = str(request.app.state.settings.db_retry_after_seconds)
+    return JSONResponse(
+        {"status": "unavailable"}, status_code=503, headers={"Retry-After": retry_after}
+    )
