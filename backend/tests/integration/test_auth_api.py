@@ -88,6 +88,19 @@ def jwks_verifier(
     )
 
 
+def fixture_verifier(
+    url: str, http: httpx.AsyncClient, *, at: float | None = None
+) -> TokenVerifier:
+    """A verifier configured like the Better Auth instance that made the fixtures."""
+    return TokenVerifier(
+        shared_secret=FIXTURES["better_auth_secret"],
+        jwks=JwksClient(url, http),
+        issuer=FIXTURES["base_url"],
+        audience=FIXTURES["base_url"],
+        clock=time.time if at is None else lambda: float(at),
+    )
+
+
 def anonymous(app: FastAPI) -> httpx.AsyncClient:
     return httpx.AsyncClient(
         transport=httpx.ASGITransport(app=app, raise_app_exceptions=False),
@@ -212,14 +225,9 @@ class TestAcceptance:
         case: dict[str, Any],
     ) -> None:
         with LoopbackJwksServer(case["jwks"]) as better_auth:
-            verifier = TokenVerifier(
-                shared_secret=FIXTURES["better_auth_secret"],
-                jwks=JwksClient(better_auth.url, jwks_http),
-                issuer=FIXTURES["base_url"],
-                audience=FIXTURES["base_url"],
-                clock=lambda: float(FIXTURES["captured_at_unix"]),
+            use_verifier(
+                fixture_verifier(better_auth.url, jwks_http, at=FIXTURES["captured_at_unix"])
             )
-            use_verifier(verifier)
             user = case["user_id"]
             async with anonymous(clean_app) as caller:
                 for token in (case["jwt_plugin_token"], case["session_data_cookie_token"]):
@@ -240,14 +248,7 @@ class TestAcceptance:
         case: dict[str, Any],
     ) -> None:
         with LoopbackJwksServer(case["jwks"]) as better_auth:
-            use_verifier(
-                TokenVerifier(
-                    shared_secret=FIXTURES["better_auth_secret"],
-                    jwks=JwksClient(better_auth.url, jwks_http),
-                    issuer=FIXTURES["base_url"],
-                    audience=FIXTURES["base_url"],
-                )
-            )
+            use_verifier(fixture_verifier(better_auth.url, jwks_http))
             async with anonymous(clean_app) as caller:
                 for token in (case["jwt_plugin_token"], case["session_data_cookie_token"]):
                     response = await caller.get(
