@@ -50,7 +50,9 @@ class Settings(BaseSettings):
     # Upper bound on one request's database work, even if the server stops answering.
     db_request_timeout_seconds: float = Field(default=8.0, gt=0, le=120)
     db_pool_recycle_seconds: int = Field(default=300, ge=10)
-    db_pool_pre_ping: bool = True
+    # Closed connections are always detected cheaply on checkout; a pre-ping round trip also
+    # catches connections that died without the server saying so.
+    db_pool_pre_ping: bool = False
     db_retry_after_seconds: int = Field(default=2, ge=1, le=600)
 
     cors_origins: Annotated[list[str], NoDecode] = []

@@ -2,10 +2,12 @@
 
 import asyncio
 import logging
+import select
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
+import psycopg
 from sqlalchemy import event, exc, text
 from sqlalchemy.engine.interfaces import DBAPIConnection
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
@@ -97,13 +99,19 @@ def _create_postgres_engine(settings: Settings) -> AsyncEngine:
         pool_size=settings.db_pool_size,
         max_overflow=settings.db_max_overflow,
         pool_timeout=settings.db_pool_timeout_seconds,
-        # Neon closes idle connections when it scales to zero: recycle before that, and
-        # (by default) ping on checkout so a dead connection is replaced, not reported.
+        # Neon closes idle connections when it scales to zero: recycle before that, and drop
+        # connections the server closed on checkout (below); pre-ping is optional.
         pool_recycle=settings.db_pool_recycle_seconds,
         pool_pre_ping=settings.db_pool_pre_ping,
         connect_args={"connect_timeout": settings.db_connect_timeout_seconds},
     )
     statement_timeout_ms = int(settings.db_statement_timeout_ms)
+
+    @event.listens_for(engine.sync_engine, "checkout")
+    def _refuse_closed_connection(_: DBAPIConnection, record: Any, __: Any) -> None:
+        # Raising here makes the pool discard this connection and hand out another one.
+        if _closed_by_server(record.driver_connection):
+            raise exc.DisconnectionError("the server closed this pooled connection")
 
     @event.listens_for(engine.sync_engine, "connect")
     def _set_session_defaults(dbapi_connection: DBAPIConnection, _: Any) -> None:
@@ -116,6 +124,19 @@ def _create_postgres_engine(settings: Settings) -> AsyncEngine:
         dbapi_connection.commit()
 
     return engine
+
+
+def _closed_by_server(connection: psycopg.AsyncConnection[Any]) -> bool:
+    """True when the server has hung up on this idle pooled connection.
+
+    Nothing is pending on an idle connection, so a readable socket means the server sent
+    EOF or a FATAL message (restart, `pg_terminate_backend`, Neon scaling to zero). This is
+    one non-blocking `select`, where a pre-ping would be a round trip on every checkout.
+    """
+    if connection.closed or connection.broken:
+        return True
+    readable, _, _ = select.select([connection.fileno()], [], [], 0)
+    return bool(readable)
 
 
 def _create_sqlite_engine(settings: Settings) -> AsyncEngine:
