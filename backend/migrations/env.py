@@ -6,7 +6,7 @@ from alembic import context
 from sqlalchemy.engine import Connection
 
 from todo_api.config import Settings
-from todo_api.database import create_engine
+from todo_api.engine import create_engine
 from todo_api.models import metadata
 
 

@@ -4,6 +4,7 @@ import argparse
 import asyncio
 import json
 import logging
+import signal
 import sys
 
 import uvicorn
@@ -11,7 +12,7 @@ from pydantic import ValidationError
 
 from todo_api.auth.development_token import mint_development_token
 from todo_api.config import Settings
-from todo_api.database import create_engine
+from todo_api.engine import create_engine
 from todo_api.logging_setup import configure_logging
 from todo_api.main import create_app
 from todo_api.migrations import upgrade_to_head
@@ -61,6 +62,9 @@ def _serve(settings: Settings, host: str, port: int, workers: int) -> int:
         )
     if settings.shared_secret is not None:
         logger.info("get a token for curl: .venv/bin/todo-api token <user_id>")
+    # uvicorn re-raises the SIGTERM it handled once it has shut down cleanly; with the default
+    # handler that would turn a clean stop into exit status -15.
+    signal.signal(signal.SIGTERM, lambda *_: None)
     uvicorn.run(
         "todo_api.main:create_app",
         factory=True,

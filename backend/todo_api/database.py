@@ -1,19 +1,18 @@
 """The database handle: one engine per process, one unit of work (session) per request."""
 
 import asyncio
+import contextlib
 import logging
-import select
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from typing import Any
 
-import psycopg
-from sqlalchemy import event, exc, text
-from sqlalchemy.engine.interfaces import DBAPIConnection
-from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
+from sqlalchemy import exc, text
+from sqlalchemy.ext.asyncio import async_sessionmaker
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from todo_api.config import Settings
+from todo_api.connection_deadline import ConnectionDeadlines
+from todo_api.engine import create_engine
 from todo_api.errors import BackendUnavailable
 
 logger = logging.getLogger(__name__)
@@ -23,7 +22,6 @@ _UNAVAILABLE_ERRORS = (
     exc.OperationalError,
     exc.InterfaceError,
     exc.TimeoutError,  # no pool connection free within the pool timeout
-    TimeoutError,  # the request's database budget ran out
     ConnectionError,
 )
 
@@ -41,6 +39,8 @@ class Database:
             self.engine, class_=AsyncSession, expire_on_commit=False, autoflush=False
         )
         self._request_timeout = settings.db_request_timeout_seconds
+        # SQLite is a local file: its waits are bounded by its busy timeout instead.
+        self._deadlines = None if settings.is_sqlite else ConnectionDeadlines(self.engine)
 
     @asynccontextmanager
     async def unit_of_work(self) -> AsyncIterator[AsyncSession]:
@@ -51,7 +51,7 @@ class Database:
         """
         session = self._sessions()
         try:
-            async with asyncio.timeout(self._request_timeout):
+            with self._deadline(self._request_timeout):
                 yield session
                 await session.commit()
         except BaseException as error:
@@ -63,13 +63,19 @@ class Database:
 
     async def is_ready(self, timeout_seconds: float) -> bool:
         try:
-            async with asyncio.timeout(timeout_seconds), self.engine.connect() as connection:
-                await connection.execute(text("SELECT 1"))
+            with self._deadline(timeout_seconds):
+                async with self.engine.connect() as connection:
+                    await connection.execute(text("SELECT 1"))
         except Exception as error:
             if not is_unavailable_error(error):
                 logger.exception("readiness check failed unexpectedly")
             return False
         return True
+
+    def _deadline(self, seconds: float) -> contextlib.AbstractContextManager[None]:
+        if self._deadlines is None:
+            return contextlib.nullcontext()
+        return self._deadlines.bound(seconds)
 
     async def dispose(self) -> None:
         await self.engine.dispose()
@@ -85,71 +91,3 @@ class Database:
                 await session.close()
         except Exception:
             logger.warning("discarding a failed session raised", exc_info=True)
-
-
-def create_engine(settings: Settings) -> AsyncEngine:
-    if settings.is_sqlite:
-        return _create_sqlite_engine(settings)
-    return _create_postgres_engine(settings)
-
-
-def _create_postgres_engine(settings: Settings) -> AsyncEngine:
-    engine = create_async_engine(
-        settings.database_url,
-        pool_size=settings.db_pool_size,
-        max_overflow=settings.db_max_overflow,
-        pool_timeout=settings.db_pool_timeout_seconds,
-        # Neon closes idle connections when it scales to zero: recycle before that, and drop
-        # connections the server closed on checkout (below); pre-ping is optional.
-        pool_recycle=settings.db_pool_recycle_seconds,
-        pool_pre_ping=settings.db_pool_pre_ping,
-        connect_args={"connect_timeout": settings.db_connect_timeout_seconds},
-    )
-    statement_timeout_ms = int(settings.db_statement_timeout_ms)
-
-    @event.listens_for(engine.sync_engine, "checkout")
-    def _refuse_closed_connection(_: DBAPIConnection, record: Any, __: Any) -> None:
-        # Raising here makes the pool discard this connection and hand out another one.
-        if _closed_by_server(record.driver_connection):
-            raise exc.DisconnectionError("the server closed this pooled connection")
-
-    @event.listens_for(engine.sync_engine, "connect")
-    def _set_session_defaults(dbapi_connection: DBAPIConnection, _: Any) -> None:
-        # Once per physical connection, not per request; a SET (unlike the `options`
-        # startup parameter) also passes through Neon's pooled endpoint.
-        cursor = dbapi_connection.cursor()
-        cursor.execute(f"SET statement_timeout = {statement_timeout_ms}")
-        cursor.execute("SET idle_in_transaction_session_timeout = 60000")
-        cursor.close()
-        dbapi_connection.commit()
-
-    return engine
-
-
-def _closed_by_server(connection: psycopg.AsyncConnection[Any]) -> bool:
-    """True when the server has hung up on this idle pooled connection.
-
-    Nothing is pending on an idle connection, so a readable socket means the server sent
-    EOF or a FATAL message (restart, `pg_terminate_backend`, Neon scaling to zero). This is
-    one non-blocking `select`, where a pre-ping would be a round trip on every checkout.
-    """
-    if connection.closed or connection.broken:
-        return True
-    readable, _, _ = select.select([connection.fileno()], [], [], 0)
-    return bool(readable)
-
-
-def _create_sqlite_engine(settings: Settings) -> AsyncEngine:
-    engine = create_async_engine(
-        settings.database_url, connect_args={"timeout": settings.db_pool_timeout_seconds}
-    )
-
-    @event.listens_for(engine.sync_engine, "connect")
-    def _set_pragmas(dbapi_connection: DBAPIConnection, _: Any) -> None:
-        cursor = dbapi_connection.cursor()
-        # WAL lets readers proceed during a write; NORMAL sync is durable in WAL mode.
-        cursor.execute("PRAGMA journal_mode=WAL")
-        cursor.execute("PRAGMA synchronous=NORMAL")
-        cursor.close()
-
-    return engine

@@ -13,7 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from tests.conftest import make_settings
 from tests.support.databases import fresh_postgres_database, postgres_unreachable_reason, sqlite_url
-from todo_api.database import create_engine
+from todo_api.engine import create_engine
 from todo_api.migrations import downgrade_to_base, upgrade_to_head
 from todo_api.models import metadata
 

@@ -31,6 +31,11 @@ def with_host_and_port(url: str, host: str, port: int) -> str:
     return make_url(url).set(host=host, port=port).render_as_string(hide_password=False)
 
 
+def libpq_url(url: str) -> str:
+    """A SQLAlchemy URL (`postgresql+psycopg://...`) in the form psycopg itself accepts."""
+    return make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
+
+
 async def migrate(url: str) -> None:
     engine = create_async_engine(url)
     try:

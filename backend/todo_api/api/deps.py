@@ -12,7 +12,7 @@ from typing import Annotated
 from fastapi import Depends, Header, HTTPException, Path, Request
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from todo_api.api.etag import parse_if_match
+from todo_api.api.etag import IF_MATCH_PATTERN, parse_if_match
 from todo_api.database import Database
 from todo_api.models.task import USER_ID_PATTERN
 from todo_api.repositories.task_repository import TaskRepository
@@ -55,13 +55,13 @@ TaskServiceDep = Annotated[TaskService, Depends(get_task_service)]
 
 async def get_if_match(
     if_match: Annotated[
-        str | None,
+        str,
         Header(
             description="Optional: the ETag from a GET; the write is refused with 412 if the "
-            "task has changed since.",
-            max_length=1024,
+            'task has changed since. Absent, or "*", means any version.',
+            pattern=IF_MATCH_PATTERN,
         ),
-    ] = None,
+    ] = "*",
 ) -> list[datetime] | None:
     return parse_if_match(if_match)
 

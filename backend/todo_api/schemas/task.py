@@ -13,7 +13,8 @@ class TaskBase(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     title: Title = Field(
-        description="Trimmed; 1 to 255 characters, not blank.", examples=["Buy milk"]
+        description="At most 255 characters, stored trimmed; must contain a non-space character.",
+        examples=["Buy milk"],
     )
 
 

@@ -1,15 +1,30 @@
-"""String types for user-supplied text that every supported database can store as sent."""
+"""String types for user-supplied text that every supported database can store as sent.
+
+The rules are checked in Python and published in the JSON schema as patterns, so clients
+and fuzzers see the same rules the API applies.
+"""
 
 from typing import Annotated
 
-from pydantic import AfterValidator, StringConstraints
+from pydantic import AfterValidator, StringConstraints, WithJsonSchema
 
 from todo_api.models.task import DESCRIPTION_MAX_LENGTH, TITLE_MAX_LENGTH
 
+# What a title is trimmed of: Unicode White_Space plus the BOM, listed rather than left to
+# `\s` or str.strip(), which differ between regex engines and Python (e.g. on U+001C).
+_WHITESPACE = (
+    "\t\n\v\f\r \u0085\u00a0\u1680"
+    + "".join(chr(code) for code in range(0x2000, 0x200B))
+    + "\u2028\u2029\u202f\u205f\u3000\ufeff"
+)
+_WHITESPACE_CLASS = "".join(f"\\u{ord(character):04x}" for character in _WHITESPACE)
+# Any character but NUL, which PostgreSQL text cannot hold. (Lone surrogates, which UTF-8
+# cannot encode, are refused too, but no JSON-schema regex engine can spell them.)
+_STORABLE_CHARACTER = r"[^\u0000]"
+_STORABLE_NON_SPACE = rf"[^\u0000{_WHITESPACE_CLASS}]"
+
 
 def _storable(value: str) -> str:
-    # PostgreSQL text cannot hold NUL, and a lone surrogate cannot be encoded as UTF-8:
-    # either would otherwise fail inside the driver as a 500.
     if "\x00" in value:
         raise ValueError("must not contain NUL characters")
     try:
@@ -19,19 +34,37 @@ def _storable(value: str) -> str:
     return value
 
 
-def _not_blank(value: str) -> str:
-    if not value:
+def _trimmed_not_blank(value: str) -> str:
+    trimmed = value.strip(_WHITESPACE)
+    if not trimmed:
         raise ValueError("must contain a non-space character")
-    return value
+    return trimmed
 
 
-# Titles are trimmed before the length and blank checks, so "  x  " is stored as "x".
+# At most 255 characters as sent; stored trimmed, so "  x  " becomes "x".
 Title = Annotated[
     str,
-    StringConstraints(strip_whitespace=True, max_length=TITLE_MAX_LENGTH),
-    AfterValidator(_not_blank),
+    StringConstraints(max_length=TITLE_MAX_LENGTH),
     AfterValidator(_storable),
+    AfterValidator(_trimmed_not_blank),
+    WithJsonSchema(
+        {
+            "type": "string",
+            "minLength": 1,
+            "maxLength": TITLE_MAX_LENGTH,
+            "pattern": f"^{_STORABLE_CHARACTER}*{_STORABLE_NON_SPACE}{_STORABLE_CHARACTER}*$",
+        }
+    ),
 ]
 Description = Annotated[
-    str, StringConstraints(max_length=DESCRIPTION_MAX_LENGTH), AfterValidator(_storable)
+    str,
+    StringConstraints(max_length=DESCRIPTION_MAX_LENGTH),
+    AfterValidator(_storable),
+    WithJsonSchema(
+        {
+            "type": "string",
+            "maxLength": DESCRIPTION_MAX_LENGTH,
+            "pattern": f"^{_STORABLE_CHARACTER}*$",
+        }
+    ),
 ]

@@ -1,0 +1,1 @@
+"""Reliability and hostile-input tests: outages, concurrency, load, fuzzing, logs, shutdown."""

@@ -1,0 +1,57 @@
+"""Bound a request's database work in time without cancelling the task.
+
+Cancelling a coroutine that waits on psycopg makes psycopg cancel the query on the server
+and wait for that (up to 10 s), which against a server that stopped answering is exactly
+the wait to cut short. Instead, when a request's deadline passes, the sockets of the
+connections it holds are shut down: psycopg's wait ends at once with an OperationalError,
+which becomes a 503, and the pool discards the connection.
+"""
+
+import asyncio
+import contextlib
+import os
+import socket
+from collections.abc import Iterator
+from typing import Any
+
+import psycopg
+from sqlalchemy import event
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+
+class ConnectionDeadlines:
+    def __init__(self, engine: AsyncEngine) -> None:
+        self._held: dict[asyncio.Task[Any], list[psycopg.AsyncConnection[Any]]] = {}
+        event.listen(engine.sync_engine, "checkout", self._on_checkout)
+
+    @contextlib.contextmanager
+    def bound(self, seconds: float) -> Iterator[None]:
+        """Within this block, the current task's connections are cut at `seconds`."""
+        task = asyncio.current_task()
+        if task is None:
+            yield
+            return
+        self._held[task] = []
+        timer = asyncio.get_running_loop().call_later(seconds, self._cut, task)
+        try:
+            yield
+        finally:
+            timer.cancel()
+            del self._held[task]
+
+    def _on_checkout(self, _: Any, record: Any, __: Any) -> None:
+        # Runs inside SQLAlchemy's greenlet, still within the task that asked for it.
+        with contextlib.suppress(RuntimeError):
+            held = self._held.get(asyncio.current_task())  # type: ignore[arg-type]
+            if held is not None and isinstance(record.driver_connection, psycopg.AsyncConnection):
+                held.append(record.driver_connection)
+
+    def _cut(self, task: asyncio.Task[Any]) -> None:
+        for connection in self._held.get(task, ()):
+            # shutdown() acts on the socket, not the descriptor: through a duplicate, psycopg's
+            # own descriptor sees EOF at once, and stays valid for its cleanup.
+            with (
+                contextlib.suppress(OSError, psycopg.Error),
+                socket.socket(fileno=os.dup(connection.fileno())) as duplicate,
+            ):
+                duplicate.shutdown(socket.SHUT_RDWR)

@@ -1,0 +1,102 @@
+"""Engine construction: pool sizing, per-connection settings and dead-connection detection."""
+
+import logging
+import select
+from typing import Any
+
+import psycopg
+from sqlalchemy import event, exc
+from sqlalchemy.engine.interfaces import DBAPIConnection
+from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
+
+from todo_api.config import Settings
+
+
+def create_engine(settings: Settings) -> AsyncEngine:
+    _keep_task_text_out_of_driver_logs()
+    if settings.is_sqlite:
+        return _create_sqlite_engine(settings)
+    return _create_postgres_engine(settings)
+
+
+def _create_postgres_engine(settings: Settings) -> AsyncEngine:
+    engine = create_async_engine(
+        settings.database_url,
+        pool_size=settings.db_pool_size,
+        max_overflow=settings.db_max_overflow,
+        pool_timeout=settings.db_pool_timeout_seconds,
+        # Neon closes idle connections when it scales to zero: recycle before that, and drop
+        # connections the server closed on checkout (below); pre-ping is optional.
+        pool_recycle=settings.db_pool_recycle_seconds,
+        pool_pre_ping=settings.db_pool_pre_ping,
+        # Task text must not reach logs or error messages through bound parameters.
+        hide_parameters=True,
+        connect_args={"connect_timeout": settings.db_connect_timeout_seconds},
+    )
+    statement_timeout_ms = int(settings.db_statement_timeout_ms)
+
+    @event.listens_for(engine.sync_engine, "checkout")
+    def _refuse_closed_connection(_: DBAPIConnection, record: Any, __: Any) -> None:
+        # Raising here makes the pool discard this connection and hand out another one.
+        if _closed_by_server(record.driver_connection):
+            raise exc.DisconnectionError("the server closed this pooled connection")
+
+    @event.listens_for(engine.sync_engine, "connect")
+    def _set_session_defaults(dbapi_connection: DBAPIConnection, _: Any) -> None:
+        # Once per physical connection, not per request; a SET (unlike the `options`
+        # startup parameter) also passes through Neon's pooled endpoint.
+        cursor = dbapi_connection.cursor()
+        cursor.execute(f"SET statement_timeout = {statement_timeout_ms}")
+        cursor.execute("SET idle_in_transaction_session_timeout = 60000")
+        cursor.close()
+        dbapi_connection.commit()
+
+    return engine
+
+
+def _closed_by_server(connection: psycopg.AsyncConnection[Any]) -> bool:
+    """True when the server has hung up on this idle pooled connection.
+
+    Nothing is pending on an idle connection, so a readable socket means the server sent
+    EOF or a FATAL message (restart, `pg_terminate_backend`, Neon scaling to zero). This is
+    one non-blocking `select`, where a pre-ping would be a round trip on every checkout.
+    """
+    if connection.closed or connection.broken:
+        return True
+    readable, _, _ = select.select([connection.fileno()], [], [], 0)
+    return bool(readable)
+
+
+def _create_sqlite_engine(settings: Settings) -> AsyncEngine:
+    engine = create_async_engine(
+        settings.database_url,
+        hide_parameters=True,
+        connect_args={"timeout": settings.db_pool_timeout_seconds},
+    )
+
+    @event.listens_for(engine.sync_engine, "connect")
+    def _set_pragmas(dbapi_connection: DBAPIConnection, _: Any) -> None:
+        cursor = dbapi_connection.cursor()
+        # WAL lets readers proceed during a write; NORMAL sync is durable in WAL mode.
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.close()
+
+    return engine
+
+
+class _DropDebugRecords(logging.Filter):
+    def filter(self, record: logging.LogRecord) -> bool:
+        return record.levelno > logging.DEBUG
+
+
+_DEBUG_DROPPER = _DropDebugRecords()
+
+
+def _keep_task_text_out_of_driver_logs() -> None:
+    """aiosqlite logs every statement with its parameters, and SQLAlchemy every result row,
+    at DEBUG; with LOG_LEVEL=DEBUG that would put task titles in the logs."""
+    for name in ("aiosqlite", "sqlalchemy.engine.Engine"):
+        driver_logger = logging.getLogger(name)
+        if _DEBUG_DROPPER not in driver_logger.filters:
+            driver_logger.addFilter(_DEBUG_DROPPER)
