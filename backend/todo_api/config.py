@@ -42,8 +42,10 @@ class Settings(BaseSettings):
     log_json: bool | None = None
 
     database_url: str = DEFAULT_SQLITE_URL
-    db_pool_size: int = Field(default=10, ge=1, le=100)
-    db_max_overflow: int = Field(default=5, ge=0, le=100)
+    db_pool_size: int = Field(default=15, ge=1, le=100)
+    # Overflow connections are closed when returned: under sustained load each one costs a
+    # new connection (and a server process), so requests queue for the pool instead.
+    db_max_overflow: int = Field(default=0, ge=0, le=100)
     db_pool_timeout_seconds: float = Field(default=3.0, gt=0, le=60)
     db_connect_timeout_seconds: int = Field(default=3, ge=1, le=60)
     db_statement_timeout_ms: int = Field(default=5000, ge=100, le=600_000)
