@@ -9,7 +9,7 @@ export UV_PROJECT_ENVIRONMENT := $(VENV)
 export UV_PYTHON_DOWNLOADS := never
 PYTEST_ARGS ?=
 
-.PHONY: install run test lint migrate openapi bench clean
+.PHONY: install run test lint migrate openapi bench bench-quick clean
 
 $(UV):
 	$(PYTHON) -m venv $(TOOLS)
@@ -41,8 +41,12 @@ migrate: install
 openapi: install
 	$(VENV)/bin/todo-api openapi > specs/contracts/openapi.json
 
+## bench: project vs raw-driver baseline on a local PostgreSQL (~12 min; results in specs/performance.md)
 bench: install
-	$(VENV)/bin/python -m benchmarks.run
+	PYTHONPATH=backend $(VENV)/bin/python -m benchmarks.run
+
+bench-quick: install
+	PYTHONPATH=backend $(VENV)/bin/python -m benchmarks.run --quick
 
 clean:
 	rm -rf $(VENV) $(TOOLS) .pytest_cache .mypy_cache .ruff_cache

@@ -1,5 +1,6 @@
 """Application factory and lifespan: wires settings, database, auth and routes together."""
 
+import gc
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -58,6 +59,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         async with httpx.AsyncClient(timeout=settings.jwks_fetch_timeout_seconds) as http_client:
             app.state.database = database
             app.state.token_verifier = build_token_verifier(settings, http_client)
+            # Everything loaded so far lives as long as the process: moving it out of the
+            # collector's reach keeps full collections short (the p99 tail in the benchmark).
+            gc.collect()
+            gc.freeze()
             try:
                 yield
             finally:

@@ -33,8 +33,6 @@ class TaskUpdate(TaskBase):
 
 
 class TaskPublic(BaseModel):
-    model_config = ConfigDict(from_attributes=True)
-
     id: uuid.UUID
     user_id: str
     title: str

@@ -1,0 +1,1 @@
+"""Load benchmark of the task API against a raw-driver baseline: `python -m benchmarks.run`."""
