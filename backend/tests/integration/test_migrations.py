@@ -12,7 +12,7 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from tests.conftest import make_settings
-from tests.support.databases import fresh_postgres_database, postgres_unreachable_reason, sqlite_url
+from tests.support.databases import fresh_postgres_database_or_skip, sqlite_url
 from todo_api.engine import create_engine
 from todo_api.migrations import downgrade_to_base, upgrade_to_head
 from todo_api.models import metadata
@@ -27,9 +27,7 @@ async def empty_engine(
         yield engine
         await engine.dispose()
         return
-    if reason := postgres_unreachable_reason():
-        pytest.skip(f"PostgreSQL not reachable: {reason}")
-    with fresh_postgres_database() as url:
+    with fresh_postgres_database_or_skip() as url:
         engine = create_engine(make_settings(url))
         yield engine
         await engine.dispose()

@@ -11,7 +11,7 @@ from sqlalchemy import event
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from tests.conftest import make_settings
-from tests.support.databases import fresh_postgres_database, postgres_unreachable_reason
+from tests.support.databases import fresh_postgres_database_or_skip
 from todo_api.database import Database
 from todo_api.migrations import upgrade_to_head
 from todo_api.repositories.task_repository import TaskRepository
@@ -28,9 +28,7 @@ FROM generate_series(1, 20000) AS n
 
 @pytest.fixture(scope="module")
 async def database() -> AsyncIterator[Database]:
-    if reason := postgres_unreachable_reason():
-        pytest.skip(f"PostgreSQL not reachable: {reason}")
-    with fresh_postgres_database() as url:
+    with fresh_postgres_database_or_skip() as url:
         database = Database(make_settings(url))
         await upgrade_to_head(database.engine)
         async with database.engine.begin() as connection:

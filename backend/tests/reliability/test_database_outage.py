@@ -13,7 +13,7 @@ from fastapi import FastAPI
 from sqlalchemy.engine import make_url
 
 from tests.conftest import ALICE, make_settings, token_for
-from tests.support.databases import fresh_postgres_database, postgres_unreachable_reason
+from tests.support.databases import fresh_postgres_database_or_skip
 from tests.support.postgres_admin import (
     database_name,
     migrate,
@@ -46,10 +46,7 @@ class Outage:
 @pytest.fixture
 def postgres_url() -> Iterator[str]:
     """A database of its own for each test, so no test sees another's leftovers."""
-    reason = postgres_unreachable_reason()
-    if reason:
-        pytest.skip(f"PostgreSQL not reachable: {reason}")
-    with fresh_postgres_database() as url:
+    with fresh_postgres_database_or_skip() as url:
         yield url
 
 

@@ -24,7 +24,7 @@ from schemathesis.python import asgi
 from schemathesis.specs.openapi.schemas import OpenApiSchema
 
 from tests.conftest import ALICE, make_settings, token_for
-from tests.support.databases import fresh_postgres_database, postgres_unreachable_reason
+from tests.support.databases import fresh_postgres_database_or_skip
 from tests.support.postgres_admin import migrate_blocking
 from todo_api.main import create_app
 
@@ -93,10 +93,7 @@ class FuzzTarget:
 
 @pytest.fixture(scope="module")
 def fuzz_target() -> Iterator[FuzzTarget]:
-    reason = postgres_unreachable_reason()
-    if reason:
-        pytest.skip(f"PostgreSQL not reachable: {reason}")
-    with fresh_postgres_database() as url:
+    with fresh_postgres_database_or_skip() as url:
         migrate_blocking(url)
         app = create_app(make_settings(url))
         config = schemathesis.Config.from_dict(

@@ -19,7 +19,7 @@ import pytest
 
 from tests.conftest import TEST_SECRET, token_for
 from tests.support.api_process import running_api, server_environment
-from tests.support.databases import fresh_postgres_database, postgres_unreachable_reason
+from tests.support.databases import fresh_postgres_database_or_skip
 from tests.support.postgres_admin import migrate
 
 pytestmark = pytest.mark.slow
@@ -52,10 +52,7 @@ class Ledger:
 
 @pytest.fixture(scope="module")
 def postgres_url() -> Iterator[str]:
-    reason = postgres_unreachable_reason()
-    if reason:
-        pytest.skip(f"PostgreSQL not reachable: {reason}")
-    with fresh_postgres_database() as url:
+    with fresh_postgres_database_or_skip() as url:
         yield url
 
 

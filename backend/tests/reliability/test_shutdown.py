@@ -16,7 +16,7 @@ import pytest
 
 from tests.conftest import ALICE, TEST_SECRET, token_for
 from tests.support.api_process import ApiProcess, running_api, server_environment
-from tests.support.databases import fresh_postgres_database, postgres_unreachable_reason
+from tests.support.databases import fresh_postgres_database_or_skip
 from tests.support.postgres_admin import database_name, libpq_url, migrate, session_pids
 
 pytestmark = pytest.mark.slow
@@ -29,10 +29,7 @@ EXIT_WITHIN_SECONDS = 10.0
 
 @pytest.fixture(scope="module")
 def postgres_url() -> Iterator[str]:
-    reason = postgres_unreachable_reason()
-    if reason:
-        pytest.skip(f"PostgreSQL not reachable: {reason}")
-    with fresh_postgres_database() as url:
+    with fresh_postgres_database_or_skip() as url:
         yield url
 
 
