@@ -12,7 +12,7 @@ from pathlib import Path
 
 import httpx
 
-TODO_API = Path(sys.executable).with_name("todo-api")
+SERVE_EXECUTABLE = Path(sys.executable).with_name("todo-api")
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,7 +58,7 @@ async def running_api(
     log_path = workdir / f"todo-api-{port}.log"
     with log_path.open("wb") as log:
         process = await asyncio.create_subprocess_exec(
-            str(TODO_API),
+            str(SERVE_EXECUTABLE),
             "serve",
             "--host",
             "127.0.0.1",

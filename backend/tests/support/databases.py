@@ -49,8 +49,14 @@ def fresh_postgres_database() -> Iterator[str]:
 
 @contextmanager
 def fresh_postgres_database_or_skip() -> Iterator[str]:
-    """`fresh_postgres_database()`, or skip the test when no server answers (CI requires one)."""
+    """`fresh_postgres_database()`, or skip the test when no server answers.
+
+    With REQUIRE_POSTGRES set (as CI sets it) an unreachable server fails the test instead,
+    so a PostgreSQL test can never pass by being skipped there.
+    """
     if reason := postgres_unreachable_reason():
+        if postgres_required():
+            pytest.fail(f"REQUIRE_POSTGRES is set but PostgreSQL is not reachable: {reason}")
         pytest.skip(f"PostgreSQL not reachable: {reason}")
     with fresh_postgres_database() as url:
         yield url
