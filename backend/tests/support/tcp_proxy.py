@@ -9,12 +9,19 @@ the server itself:
   connection is reset (RST), like a server that crashed or restarted;
 - hanging: connections are accepted but nothing is forwarded in either direction (bytes
   wait, nothing is lost), like a partitioned network or a stalled server.
+
+It can also play distance: with `one_way_delay_seconds`, every chunk is delivered that much
+later in each direction (order kept, nothing throttled), so a round trip costs twice that,
+as to a database across a network. And it counts round trips: a client-to-server burst that
+follows an answer from the server (or opens the connection) is one exchange.
 """
 
 import asyncio
 import contextlib
 import socket
 import struct
+import time
+from collections.abc import Callable
 from types import TracebackType
 from typing import Self
 
@@ -22,8 +29,11 @@ _CHUNK_BYTES = 64 * 1024
 
 
 class TcpProxy:
-    def __init__(self, upstream_host: str, upstream_port: int) -> None:
+    def __init__(
+        self, upstream_host: str, upstream_port: int, *, one_way_delay_seconds: float = 0.0
+    ) -> None:
         self._upstream = (upstream_host, upstream_port)
+        self._delay = one_way_delay_seconds
         self._flowing = asyncio.Event()
         self._flowing.set()
         self._server: asyncio.Server | None = None
@@ -31,6 +41,7 @@ class TcpProxy:
         self._writers: set[asyncio.StreamWriter] = set()
         self._tasks: set[asyncio.Task[None]] = set()
         self.accepted = 0
+        self.round_trips = 0
 
     @property
     def port(self) -> int:
@@ -113,8 +124,12 @@ class TcpProxy:
             await self._flowing.wait()  # hanging: the client waits for a greeting forever
             upstream_reader, upstream = await asyncio.open_connection(*self._upstream)
             self._writers.add(upstream)
+            # Per connection: did the server speak last? Then the client's next burst is a new
+            # round trip.
+            answered = [True]
             await asyncio.gather(
-                self._pipe(client_reader, upstream), self._pipe(upstream_reader, client)
+                self._pipe(client_reader, upstream, on_data=lambda: self._client_sent(answered)),
+                self._pipe(upstream_reader, client, on_data=lambda: answered.__setitem__(0, True)),
             )
         except OSError:
             pass
@@ -129,9 +144,24 @@ class TcpProxy:
                     self._writers.discard(writer)
                     writer.close()
 
-    async def _pipe(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+    def _client_sent(self, answered: list[bool]) -> None:
+        if answered[0]:
+            self.round_trips += 1
+            answered[0] = False
+
+    async def _pipe(
+        self,
+        reader: asyncio.StreamReader,
+        writer: asyncio.StreamWriter,
+        *,
+        on_data: Callable[[], None],
+    ) -> None:
+        if self._delay > 0:
+            await self._pipe_delayed(reader, writer, on_data=on_data)
+            return
         try:
             while data := await reader.read(_CHUNK_BYTES):
+                on_data()
                 await self._flowing.wait()
                 writer.write(data)
                 await writer.drain()
@@ -139,6 +169,42 @@ class TcpProxy:
             pass
         finally:
             # One side is done: end the other too, so neither end waits on a half-open pair.
+            writer.close()
+
+    async def _pipe_delayed(
+        self,
+        reader: asyncio.StreamReader,
+        writer: asyncio.StreamWriter,
+        *,
+        on_data: Callable[[], None],
+    ) -> None:
+        """Deliver each chunk `delay` after it arrived: a queue keeps order and lets reading
+        run ahead, so latency is added without limiting throughput."""
+        in_flight: asyncio.Queue[tuple[float, bytes]] = asyncio.Queue()
+
+        async def deliver() -> None:
+            while True:
+                due, data = await in_flight.get()
+                if not data:
+                    return
+                await asyncio.sleep(max(0.0, due - time.monotonic()))
+                await self._flowing.wait()
+                writer.write(data)
+                await writer.drain()
+
+        delivery = asyncio.create_task(deliver())
+        try:
+            while data := await reader.read(_CHUNK_BYTES):
+                on_data()
+                in_flight.put_nowait((time.monotonic() + self._delay, data))
+            in_flight.put_nowait((0.0, b""))
+            await delivery
+        except OSError:
+            pass
+        finally:
+            delivery.cancel()
+            with contextlib.suppress(asyncio.CancelledError, OSError):
+                await delivery
             writer.close()
 
 
