@@ -7,6 +7,7 @@ from sqlalchemy.engine import Connection
 
 from todo_api.config import Settings
 from todo_api.engine import create_engine
+from todo_api.migrations import run_in_one_transaction
 from todo_api.models import metadata
 
 
@@ -25,8 +26,7 @@ def _run_on(connection: Connection) -> None:
 async def _run_with_own_engine() -> None:
     engine = create_engine(Settings())
     try:
-        async with engine.connect() as connection:
-            await connection.run_sync(_run_on)
+        await run_in_one_transaction(engine, _run_on)
     finally:
         await engine.dispose()
 

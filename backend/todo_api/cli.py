@@ -16,6 +16,7 @@ from todo_api.engine import create_engine
 from todo_api.logging_setup import configure_logging
 from todo_api.main import create_app
 from todo_api.migrations import upgrade_to_head
+from todo_api.role_defaults import store_role_defaults
 
 logger = logging.getLogger("todo_api")
 
@@ -84,6 +85,7 @@ def _migrate(settings: Settings) -> int:
         engine = create_engine(settings)
         try:
             await upgrade_to_head(engine)
+            await store_role_defaults(engine, settings)
         finally:
             await engine.dispose()
 

@@ -5,6 +5,7 @@ from typing import Annotated, Literal
 
 from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+from sqlalchemy.engine import make_url
 
 # Used only when ENVIRONMENT=development and no secret is configured; production refuses it.
 DEVELOPMENT_SECRET = "development-secret-do-not-use-in-production-0000"  # noqa: S105 (public by design)
@@ -33,6 +34,15 @@ def normalize_database_url(url: str) -> str:
     return f"{scheme}://{rest}"
 
 
+_POOLER_PORT = 6432
+
+
+def _is_transaction_pooler(database_url: str) -> bool:
+    url = make_url(database_url)
+    first_label = (url.host or "").split(".", 1)[0]
+    return first_label.endswith("-pooler") or url.port == _POOLER_PORT
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_file=".env", extra="ignore", frozen=True)
 
@@ -48,9 +58,16 @@ class Settings(BaseSettings):
     db_max_overflow: int = Field(default=0, ge=0, le=100)
     db_pool_timeout_seconds: float = Field(default=3.0, gt=0, le=60)
     db_connect_timeout_seconds: int = Field(default=3, ge=1, le=60)
-    db_statement_timeout_ms: int = Field(default=5000, ge=100, le=600_000)
-    # Upper bound on one request's database work, even if the server stops answering.
-    db_request_timeout_seconds: float = Field(default=8.0, gt=0, le=120)
+    # In force on the server as a default of the database role (`todo-api migrate` sets it),
+    # so that it holds through a transaction pooler, where a per-connection SET would not.
+    db_statement_timeout_ms: int = Field(default=3000, ge=100, le=600_000)
+    # Upper bound on one request's database work, even if the server stops answering; above
+    # the statement timeout, so the server gives up on a slow statement first.
+    db_request_timeout_seconds: float = Field(default=4.0, gt=0, le=120)
+    # Server-side prepared statements: `auto` turns them off for hosts that are transaction
+    # poolers (Neon's `-pooler` endpoints, PgBouncer's usual port 6432), where the next
+    # transaction may run on a server connection that never saw the PREPARE.
+    db_prepared_statements: Literal["auto", "true", "false"] = "auto"
     db_pool_recycle_seconds: int = Field(default=300, ge=10)
     # Closed connections are always detected cheaply on checkout; a pre-ping round trip also
     # catches connections that died without the server saying so.
@@ -108,6 +125,12 @@ class Settings(BaseSettings):
     @property
     def is_sqlite(self) -> bool:
         return self.database_url.startswith("sqlite")
+
+    @property
+    def uses_prepared_statements(self) -> bool:
+        if self.db_prepared_statements != "auto":
+            return self.db_prepared_statements == "true"
+        return not self.is_sqlite and not _is_transaction_pooler(self.database_url)
 
     @property
     def shared_secret(self) -> str | None:

@@ -1,4 +1,4 @@
-"""The database handle: one engine per process, one unit of work (session) per request."""
+"""The database handle: one engine per process, one session per request."""
 
 import asyncio
 import contextlib
@@ -44,7 +44,12 @@ class Database:
 
     @asynccontextmanager
     async def unit_of_work(self) -> AsyncIterator[AsyncSession]:
-        """One transaction: committed when the body succeeds, rolled back when it raises.
+        """The request's session; its connection goes back to the pool when the body ends.
+
+        The engine runs in autocommit, so each statement is its own transaction, durable
+        when it returns, at one round trip. Every service operation writes with at most one
+        statement (conditional writes and the toggle included), which keeps a request all
+        or nothing without a BEGIN/COMMIT pair around it.
 
         The whole body runs under one deadline, so a database that stops answering
         mid-request costs a bounded wait and a 503, never a hung request.
@@ -53,7 +58,6 @@ class Database:
         try:
             with self._deadline(self._request_timeout):
                 yield session
-                await session.commit()
         except BaseException as error:
             await self._discard(session, error)
             if is_unavailable_error(error):

@@ -1,4 +1,4 @@
-"""Engine construction: pool sizing, per-connection settings and dead-connection detection."""
+"""Engine construction: pool sizing, autocommit, prepared statements, dead-connection checks."""
 
 import logging
 import select
@@ -20,8 +20,16 @@ def create_engine(settings: Settings) -> AsyncEngine:
 
 
 def _create_postgres_engine(settings: Settings) -> AsyncEngine:
+    connect_args: dict[str, Any] = {"connect_timeout": settings.db_connect_timeout_seconds}
+    if not settings.uses_prepared_statements:
+        connect_args["prepare_threshold"] = None  # psycopg never prepares
     engine = create_async_engine(
         settings.database_url,
+        # Every request is one statement, which PostgreSQL runs as its own transaction:
+        # autocommit saves the BEGIN and COMMIT round trips (3 to 1 per request), and a
+        # statement is durable before its result reaches us. Work that needs several
+        # statements in one transaction asks for one explicitly, as migrations do.
+        isolation_level="AUTOCOMMIT",
         pool_size=settings.db_pool_size,
         max_overflow=settings.db_max_overflow,
         pool_timeout=settings.db_pool_timeout_seconds,
@@ -31,25 +39,14 @@ def _create_postgres_engine(settings: Settings) -> AsyncEngine:
         pool_pre_ping=settings.db_pool_pre_ping,
         # Task text must not reach logs or error messages through bound parameters.
         hide_parameters=True,
-        connect_args={"connect_timeout": settings.db_connect_timeout_seconds},
+        connect_args=connect_args,
     )
-    statement_timeout_ms = int(settings.db_statement_timeout_ms)
 
     @event.listens_for(engine.sync_engine, "checkout")
     def _refuse_closed_connection(_: DBAPIConnection, record: Any, __: Any) -> None:
         # Raising here makes the pool discard this connection and hand out another one.
         if _closed_by_server(record.driver_connection):
             raise exc.DisconnectionError("the server closed this pooled connection")
-
-    @event.listens_for(engine.sync_engine, "connect")
-    def _set_session_defaults(dbapi_connection: DBAPIConnection, _: Any) -> None:
-        # Once per physical connection, not per request; a SET (unlike the `options`
-        # startup parameter) also passes through Neon's pooled endpoint.
-        cursor = dbapi_connection.cursor()
-        cursor.execute(f"SET statement_timeout = {statement_timeout_ms}")
-        cursor.execute("SET idle_in_transaction_session_timeout = 60000")
-        cursor.close()
-        dbapi_connection.commit()
 
     return engine
 
@@ -70,6 +67,8 @@ def _closed_by_server(connection: psycopg.AsyncConnection[Any]) -> bool:
 def _create_sqlite_engine(settings: Settings) -> AsyncEngine:
     engine = create_async_engine(
         settings.database_url,
+        # As on PostgreSQL: each statement is its own transaction (see above).
+        isolation_level="AUTOCOMMIT",
         hide_parameters=True,
         connect_args={"timeout": settings.db_pool_timeout_seconds},
     )

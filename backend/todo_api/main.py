@@ -20,6 +20,7 @@ from todo_api.auth.token_verifier import TokenVerifier
 from todo_api.config import Settings
 from todo_api.database import Database
 from todo_api.migrations import upgrade_to_head
+from todo_api.role_defaults import warn_unless_role_defaults_in_force
 
 API_DESCRIPTION = """
 Tasks of the multi-user Todo application. Every task belongs to one Better Auth user;
@@ -56,6 +57,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         if settings.is_sqlite:
             # The embedded database sets itself up; PostgreSQL is migrated by `todo-api migrate`.
             await upgrade_to_head(database.engine)
+        else:
+            await warn_unless_role_defaults_in_force(database.engine, settings)
         async with httpx.AsyncClient(timeout=settings.jwks_fetch_timeout_seconds) as http_client:
             app.state.database = database
             app.state.token_verifier = build_token_verifier(settings, http_client)

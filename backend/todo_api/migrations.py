@@ -31,5 +31,18 @@ async def _run(engine: AsyncEngine, action: Callable[[Config], None]) -> None:
         config.attributes["connection"] = connection
         action(config)
 
-    async with engine.begin() as connection:
-        await connection.run_sync(run_sync)
+    await run_in_one_transaction(engine, run_sync)
+
+
+async def run_in_one_transaction(engine: AsyncEngine, work: Callable[[Connection], None]) -> None:
+    """Run `work` in one transaction: all of it is committed, or none of it.
+
+    The service's PostgreSQL engine runs in autocommit (one statement per request); a
+    migration runs at the database's own default isolation level instead.
+    """
+    async with engine.connect() as connection:
+        await connection.execution_options(
+            isolation_level=connection.dialect.default_isolation_level
+        )
+        async with connection.begin():
+            await connection.run_sync(work)

@@ -49,8 +49,8 @@ async def statements_sent_by_every_repository_method(database: Database) -> list
         async with database.unit_of_work() as session:
             tasks = TaskRepository(session, USER)
             created = await tasks.create(TaskCreate(title="planned"))
-            await tasks.list(completed=None, limit=50, offset=0)
-            await tasks.list(completed=True, limit=50, offset=100)
+            await tasks.list_with_total(completed=None, limit=50, offset=0)
+            await tasks.list_with_total(completed=True, limit=50, offset=100)
             await tasks.count(completed=None)
             await tasks.count(completed=False)
             await tasks.get(created.id)

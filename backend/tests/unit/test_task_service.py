@@ -6,6 +6,7 @@ from contextlib import AbstractAsyncContextManager, asynccontextmanager
 
 import pytest
 from fastapi import FastAPI
+from sqlalchemy.exc import IntegrityError
 
 from tests.conftest import ALICE, BOB
 from todo_api.database import Database
@@ -29,7 +30,7 @@ def service_for(clean_app: FastAPI) -> ServiceFor:
     return open_service
 
 
-async def test_list_total_skips_the_count_only_when_the_page_tells_it(
+async def test_list_total_is_right_on_every_page(
     service_for: ServiceFor,
 ) -> None:
     async with service_for(ALICE) as service:
@@ -77,13 +78,29 @@ async def test_conditional_replace_tells_stale_from_missing(service_for: Service
         assert replaced.title == "v2"
 
 
-async def test_a_failed_unit_of_work_is_rolled_back(service_for: ServiceFor) -> None:
+async def test_a_write_the_database_refuses_leaves_nothing_behind(
+    service_for: ServiceFor,
+) -> None:
+    # A blank title gets past no schema; built unvalidated, it reaches the table's CHECK.
+    blank = TaskCreate.model_construct(title="   ", description=None, is_completed=False)
+    with pytest.raises(IntegrityError):
+        async with service_for(ALICE) as service:
+            await service.create_task(blank)
+    async with service_for(ALICE) as service:
+        assert (await service.list_tasks(completed=None, limit=10, offset=0)).total == 0
+
+
+async def test_a_write_is_committed_when_its_statement_returns(service_for: ServiceFor) -> None:
+    """One statement per operation, each its own transaction: what the service returned is
+    stored, whatever happens to the request afterwards."""
+
     async def create_then_fail() -> None:
         async with service_for(ALICE) as service:
-            await service.create_task(TaskCreate(title="never committed"))
-            raise RuntimeError("boom")
+            await service.create_task(TaskCreate(title="stored"))
+            raise RuntimeError("after the write")
 
     with pytest.raises(RuntimeError):
         await create_then_fail()
     async with service_for(ALICE) as service:
-        assert (await service.list_tasks(completed=None, limit=10, offset=0)).total == 0
+        page = await service.list_tasks(completed=None, limit=10, offset=0)
+    assert [task.title for task in page.items] == ["stored"]

@@ -41,8 +41,8 @@ async def get_session(
         yield session
 
 
-# scope="function": the commit runs when the handler returns, before the response is sent,
-# so a client never sees success for a write that then fails to commit.
+# scope="function": the session closes when the handler returns, before the response is
+# sent, so its connection is back in the pool while the response goes out.
 SessionDep = Annotated[AsyncSession, Depends(get_session, scope="function")]
 
 

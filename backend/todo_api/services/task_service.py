@@ -21,11 +21,12 @@ class TaskService:
         self._tasks = repository
 
     async def list_tasks(self, *, completed: bool | None, limit: int, offset: int) -> TaskPage:
-        items = await self._tasks.list(completed=completed, limit=limit, offset=offset)
-        # A short page (not past the end) already tells the total without a count query.
-        if len(items) < limit and (items or offset == 0):
-            return TaskPage(items=items, total=offset + len(items))
-        return TaskPage(items=items, total=await self._tasks.count(completed=completed))
+        items, total = await self._tasks.list_with_total(
+            completed=completed, limit=limit, offset=offset
+        )
+        if total is None:  # an empty page: no tasks at all, or a page past the end
+            total = 0 if offset == 0 else await self._tasks.count(completed=completed)
+        return TaskPage(items=items, total=total)
 
     async def get_task(self, task_id: uuid.UUID) -> TaskPublic:
         task = await self._tasks.get(task_id)

@@ -1,0 +1,83 @@
+"""Server-side limits stored as defaults of the database role, for this database only.
+
+A per-connection `SET` does not survive a transaction pooler (Neon's pooled endpoint is
+PgBouncer in transaction mode): it lands on whichever server connection ran it, is missing
+on the next transaction, and leaks to other clients. A role default is applied by
+PostgreSQL itself to every new server session of the role, pooled or not, and costs no
+round trip per request. `todo-api migrate` stores them; the service checks at start-up
+that they are in force.
+"""
+
+import logging
+
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from todo_api.config import Settings
+
+logger = logging.getLogger(__name__)
+
+# A transaction left open by a crashed client must not hold its locks for long.
+IDLE_IN_TRANSACTION_TIMEOUT_MS = 60_000
+
+
+def role_defaults(settings: Settings) -> dict[str, str]:
+    return {
+        "statement_timeout": str(settings.db_statement_timeout_ms),
+        "idle_in_transaction_session_timeout": str(IDLE_IN_TRANSACTION_TIMEOUT_MS),
+    }
+
+
+async def store_role_defaults(engine: AsyncEngine, settings: Settings) -> None:
+    """`ALTER ROLE CURRENT_USER IN DATABASE <this one> SET ...` for each limit.
+
+    New sessions of the role get them; sessions already open (a pooler's server
+    connections) keep their old values until they reconnect.
+    """
+    if engine.dialect.name != "postgresql":
+        return
+    async with engine.connect() as connection:
+        database = (await connection.execute(text("SELECT current_database()"))).scalar_one()
+        quoted_database = connection.dialect.identifier_preparer.quote(database)
+        for name, value in role_defaults(settings).items():
+            # Names are ours and values validated integers: nothing from outside is spliced.
+            await connection.execute(
+                text(f"ALTER ROLE CURRENT_USER IN DATABASE {quoted_database} SET {name} = {value}")
+            )
+        await connection.commit()
+
+
+async def warn_unless_role_defaults_in_force(engine: AsyncEngine, settings: Settings) -> None:
+    """Log loudly when a fresh session does not get the configured limits."""
+    if engine.dialect.name != "postgresql":
+        return
+    try:
+        async with engine.connect() as connection:
+            current = {
+                name: (
+                    await connection.execute(text("SELECT current_setting(:name)"), {"name": name})
+                ).scalar_one()
+                for name in role_defaults(settings)
+            }
+    except Exception as error:  # the database may be down at start-up: readiness says so
+        logger.warning("could not check the database's limits: %s", type(error).__name__)
+        return
+    for name, expected in role_defaults(settings).items():
+        if _as_milliseconds(current[name]) != int(expected):
+            logger.warning(
+                "the database's %s is %s, not the configured %s ms: run `todo-api migrate` "
+                "to store it as a default of the database role",
+                name,
+                current[name],
+                expected,
+            )
+
+
+def _as_milliseconds(setting: str) -> int | None:
+    """PostgreSQL shows time settings with a unit (`3s`, `500ms`, `1min`, `0`)."""
+    units = {"ms": 1, "s": 1000, "min": 60_000, "h": 3_600_000, "d": 86_400_000}
+    number = setting.rstrip("abcdefghijklmnopqrstuvwxyz")
+    unit = setting[len(number) :] or "ms"
+    if not number.isdigit() or unit not in units:
+        return None
+    return int(number) * units[unit]
