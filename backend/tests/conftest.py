@@ -1,11 +1,14 @@
-"""Shared fixtures: every API test runs once on SQLite and once on PostgreSQL."""
+"""Shared fixtures: every API test runs on SQLite, on PostgreSQL, and on PostgreSQL through
+PgBouncer in transaction mode (Neon's pooled endpoint)."""
 
 from collections.abc import AsyncIterator, Callable, Iterator
+from dataclasses import dataclass
 
 import httpx
 import pytest
 from fastapi import FastAPI
 from sqlalchemy import delete
+from sqlalchemy.engine import make_url
 
 from tests.support.databases import (
     fresh_postgres_database,
@@ -14,6 +17,8 @@ from tests.support.databases import (
     postgres_unreachable_reason,
     sqlite_url,
 )
+from tests.support.pgbouncer import PgBouncer, running_pgbouncer, skip_or_fail_without_pgbouncer
+from tests.support.postgres_admin import with_host_and_port
 from todo_api.auth.development_token import mint_development_token
 from todo_api.config import Settings
 from todo_api.main import create_app
@@ -50,17 +55,44 @@ def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
         terminalreporter.write_line(f"PostgreSQL tests ran against {postgres_server_url()}")
 
 
-@pytest.fixture(scope="session", params=["sqlite", "postgresql"])
-def database_url(
+@dataclass(frozen=True, slots=True)
+class DatabaseTarget:
+    url: str
+    settings: dict[str, object]
+
+
+@pytest.fixture(scope="session")
+def pgbouncer() -> Iterator[PgBouncer]:
+    """One PgBouncer (transaction mode, 2 server connections) in front of the test server."""
+    executable = skip_or_fail_without_pgbouncer()
+    if _postgres_skip_reason:
+        pytest.skip(f"PostgreSQL not reachable: {_postgres_skip_reason}")
+    server = make_url(postgres_server_url())
+    with running_pgbouncer(executable, server.host or "127.0.0.1", server.port or 5432) as bouncer:
+        yield bouncer
+
+
+@pytest.fixture(scope="session", params=["sqlite", "postgresql", "pgbouncer"])
+def database_target(
     request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
-) -> Iterator[str]:
+) -> Iterator[DatabaseTarget]:
+    """SQLite; PostgreSQL directly; PostgreSQL through a transaction pooler, as on Neon."""
     if request.param == "sqlite":
-        yield sqlite_url(tmp_path_factory.mktemp("sqlite"))
+        yield DatabaseTarget(sqlite_url(tmp_path_factory.mktemp("sqlite")), {})
         return
     if _postgres_skip_reason:
         pytest.skip(f"PostgreSQL not reachable: {_postgres_skip_reason}")
+    if request.param == "postgresql":
+        with fresh_postgres_database() as url:
+            yield DatabaseTarget(url, {})
+        return
+    bouncer: PgBouncer = request.getfixturevalue("pgbouncer")
     with fresh_postgres_database() as url:
-        yield url
+        # `auto` cannot tell a pooler on a loopback test port from a server: say it.
+        yield DatabaseTarget(
+            with_host_and_port(url, "127.0.0.1", bouncer.port),
+            {"db_prepared_statements": "false"},
+        )
 
 
 def make_settings(database_url: str, **overrides: object) -> Settings:
@@ -75,8 +107,8 @@ def make_settings(database_url: str, **overrides: object) -> Settings:
 
 
 @pytest.fixture(scope="session")
-def settings(database_url: str) -> Settings:
-    return make_settings(database_url)
+def settings(database_target: DatabaseTarget) -> Settings:
+    return make_settings(database_target.url, **database_target.settings)
 
 
 @pytest.fixture(scope="session")
