@@ -75,3 +75,22 @@ def test_explicit_jwt_settings_override_the_better_auth_url() -> None:
 def test_cors_origins_come_as_a_comma_separated_list(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("CORS_ORIGINS", "http://localhost:3000, https://app.example.com")
     assert settings().cors_origins == ["http://localhost:3000", "https://app.example.com"]
+
+
+@pytest.mark.parametrize(
+    ("url", "setting", "prepares"),
+    [
+        ("postgresql://u:p@ep-cool-name-1234.eu-central-1.aws.neon.tech/db", "auto", True),
+        ("postgresql://u:p@ep-cool-name-1234-pooler.eu-central-1.aws.neon.tech/db", "auto", False),
+        ("postgresql://u:p@db.example.com:6432/db", "auto", False),
+        ("postgresql://u:p@127.0.0.1:5432/db", "auto", True),
+        ("postgresql://u:p@ep-x-pooler.neon.tech/db", "true", True),
+        ("postgresql://u:p@127.0.0.1:5432/db", "false", False),
+        ("sqlite:///./todo.sqlite3", "auto", False),
+    ],
+)
+def test_prepared_statements_are_off_for_transaction_poolers(
+    url: str, setting: str, prepares: bool
+) -> None:
+    chosen = settings(database_url=url, db_prepared_statements=setting)
+    assert chosen.uses_prepared_statements is prepares

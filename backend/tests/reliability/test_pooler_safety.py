@@ -1,0 +1,135 @@
+"""Nothing the service relies on lives in a server session, so a transaction pooler (Neon's
+pooled endpoint, PgBouncer in transaction mode) cannot lose it: the statement timeout is a
+role default that holds on every server connection, and prepared statements are a setting."""
+
+import logging
+import time
+from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager
+
+import httpx
+import psycopg
+import pytest
+from fastapi import FastAPI
+from sqlalchemy import text
+
+from tests.conftest import ALICE, make_settings, token_for
+from tests.support.databases import fresh_postgres_database_or_skip
+from tests.support.pgbouncer import PgBouncer
+from tests.support.postgres_admin import libpq_url, with_host_and_port
+from todo_api.config import Settings
+from todo_api.main import create_app
+from todo_api.migrations import upgrade_to_head
+from todo_api.role_defaults import store_role_defaults
+
+pytestmark = pytest.mark.slow
+
+TASKS = f"/api/v1/{ALICE}/tasks"
+STATEMENT_TIMEOUT_MS = 1000
+# The timeout, plus room for a loaded 2-core CI machine; far below the 4 s request deadline.
+MAX_SECONDS_ON_A_LOCKED_ROW = 2.5
+WAITING_ON_A_LOCK = (
+    "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
+    "AND wait_event_type = 'Lock'"
+)
+
+
+@pytest.fixture
+def postgres_url() -> Iterator[str]:
+    with fresh_postgres_database_or_skip() as url:
+        yield url
+
+
+@asynccontextmanager
+async def serving(settings: Settings) -> AsyncIterator[tuple[FastAPI, httpx.AsyncClient]]:
+    app = create_app(settings)
+    async with (
+        app.router.lifespan_context(app),
+        httpx.AsyncClient(
+            transport=httpx.ASGITransport(app=app, raise_app_exceptions=False),
+            base_url="http://testserver",
+            headers={"Authorization": f"Bearer {token_for(ALICE)}"},
+        ) as client,
+    ):
+        yield app, client
+
+
+async def migrate_with_defaults(settings: Settings) -> None:
+    """What `todo-api migrate` does: the schema, then the role defaults."""
+    async with serving(settings) as (app, _):
+        await upgrade_to_head(app.state.database.engine)
+        await store_role_defaults(app.state.database.engine, settings)
+
+
+@pytest.mark.parametrize("route", ["direct", "pgbouncer"])
+async def test_a_statement_waiting_on_a_locked_row_is_cut_by_the_server(
+    postgres_url: str, route: str, request: pytest.FixtureRequest
+) -> None:
+    await migrate_with_defaults(
+        make_settings(postgres_url, db_statement_timeout_ms=STATEMENT_TIMEOUT_MS)
+    )
+    url = postgres_url
+    if route == "pgbouncer":
+        bouncer: PgBouncer = request.getfixturevalue("pgbouncer")
+        url = with_host_and_port(postgres_url, "127.0.0.1", bouncer.port)
+    settings = make_settings(
+        url, db_statement_timeout_ms=STATEMENT_TIMEOUT_MS, db_prepared_statements="false"
+    )
+    async with (
+        serving(settings) as (_, client),
+        await psycopg.AsyncConnection.connect(libpq_url(postgres_url)) as locker,
+    ):
+        task = (await client.post(TASKS, json={"title": "contended"})).json()["id"]
+        await locker.execute("SELECT id FROM tasks WHERE id = %s FOR UPDATE", (task,))
+
+        started = time.perf_counter()
+        response = await client.patch(f"{TASKS}/{task}/complete")
+        seconds = time.perf_counter() - started
+
+        assert response.status_code == 503, response.text
+        assert response.json()["code"] == "BACKEND_UNAVAILABLE"
+        assert "retry-after" in response.headers
+        assert seconds < MAX_SECONDS_ON_A_LOCKED_ROW, f"took {seconds:.2f} s"
+        waiting = await (await locker.execute(WAITING_ON_A_LOCK)).fetchone()
+        assert waiting == (0,), "a backend is still waiting on the lock"
+        await locker.rollback()
+
+        toggled = await client.patch(f"{TASKS}/{task}/complete")
+        assert (toggled.status_code, toggled.json()["is_completed"]) == (200, True)
+
+
+async def test_the_start_up_warns_when_the_role_defaults_are_not_stored(
+    postgres_url: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    settings = make_settings(postgres_url)
+    async with serving(settings) as (app, _):
+        await upgrade_to_head(app.state.database.engine)  # the schema only, as before
+    with caplog.at_level(logging.WARNING, logger="todo_api.role_defaults"):
+        async with serving(settings):
+            pass
+    assert "run `todo-api migrate`" in caplog.text
+
+    await migrate_with_defaults(settings)
+    caplog.clear()
+    with caplog.at_level(logging.WARNING, logger="todo_api.role_defaults"):
+        async with serving(settings):
+            pass
+    assert caplog.text == ""
+
+
+@pytest.mark.parametrize(("setting", "prepares"), [("true", True), ("false", False)])
+async def test_prepared_statements_follow_the_setting(
+    postgres_url: str, setting: str, prepares: bool
+) -> None:
+    settings = make_settings(postgres_url, db_prepared_statements=setting, db_pool_size=1)
+    await migrate_with_defaults(settings)
+    async with serving(settings) as (app, client):
+        task = (await client.post(TASKS, json={"title": "asked for often"})).json()["id"]
+        # psycopg prepares a statement on its fifth use on a connection.
+        for _ in range(6):
+            assert (await client.get(f"{TASKS}/{task}")).status_code == 200
+        async with app.state.database.engine.connect() as connection:  # the pool's only one
+            prepared = (
+                await connection.execute(text("SELECT count(*) FROM pg_prepared_statements"))
+            ).scalar_one()
+    assert (prepared > 0) is prepares, prepared
