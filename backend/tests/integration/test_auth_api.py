@@ -22,7 +22,6 @@ from tests.support.signing_keys import (
     new_ed25519_key,
     new_rsa_key,
 )
-from todo_api.api.auth import get_token_verifier
 from todo_api.auth.jwks import JwksClient
 from todo_api.auth.token_verifier import TokenVerifier
 from todo_api.database import Database
@@ -59,11 +58,13 @@ def jwks_server(ed25519_key: SigningKey) -> Iterator[LoopbackJwksServer]:
 async def use_verifier(clean_app: FastAPI) -> AsyncIterator[Callable[[TokenVerifier], None]]:
     """Swap the app's verifier for one built by the test (a JWKS source, a fixed clock)."""
 
+    original = clean_app.state.token_verifier
+
     def use(verifier: TokenVerifier) -> None:
-        clean_app.dependency_overrides[get_token_verifier] = lambda: verifier
+        clean_app.state.token_verifier = verifier
 
     yield use
-    clean_app.dependency_overrides.pop(get_token_verifier, None)
+    clean_app.state.token_verifier = original
 
 
 @pytest.fixture

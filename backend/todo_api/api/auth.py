@@ -1,14 +1,13 @@
-"""Authentication and path authorization, enforced once for the whole task router."""
+"""Authentication: the bearer token becomes a Principal, once per request, or a 401."""
 
 from typing import Annotated
 
 from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
-from todo_api.api.deps import UserIdPath
 from todo_api.auth.principal import Principal
 from todo_api.auth.token_verifier import TokenVerifier
-from todo_api.errors import AccessDenied, AuthenticationFailed
+from todo_api.errors import AuthenticationFailed
 
 # auto_error=False: a missing token becomes our own 401 problem body, not FastAPI's.
 bearer_scheme = HTTPBearer(
@@ -21,29 +20,21 @@ bearer_scheme = HTTPBearer(
 )
 
 
-async def get_token_verifier(request: Request) -> TokenVerifier:
-    verifier: TokenVerifier = request.app.state.token_verifier
-    return verifier
-
-
 async def authenticate(
+    request: Request,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer_scheme)],
-    verifier: Annotated[TokenVerifier, Depends(get_token_verifier)],
 ) -> Principal:
+    """The caller, from a token the app's verifier (`app.state.token_verifier`) accepts.
+
+    It declares no path parameter, so FastAPI runs it before it validates the path: an
+    unauthenticated caller gets 401 whatever the path holds.
+    """
     if credentials is None:
         raise AuthenticationFailed(
             "Send a Better Auth token as 'Authorization: Bearer <token>'.", token_sent=False
         )
+    verifier: TokenVerifier = request.app.state.token_verifier
     return await verifier.verify(credentials.credentials)
 
 
-async def authorize_path_user(
-    principal: Annotated[Principal, Depends(authenticate)], user_id: UserIdPath
-) -> Principal:
-    """The caller may only act on their own path; decided before any task is read."""
-    if principal.user_id != user_id:
-        raise AccessDenied()
-    return principal
-
-
-CurrentUser = Annotated[Principal, Depends(authorize_path_user)]
+CurrentPrincipal = Annotated[Principal, Depends(authenticate)]

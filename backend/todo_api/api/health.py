@@ -1,12 +1,9 @@
 """Liveness and readiness probes (public, no token)."""
 
-from typing import Annotated
-
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 
-from todo_api.api.deps import get_database
 from todo_api.database import Database
 
 READINESS_TIMEOUT_SECONDS = 2.0
@@ -28,9 +25,8 @@ async def liveness() -> HealthStatus:
     summary="The database answers within a short timeout",
     responses={503: {"model": HealthStatus, "description": "The database is not answering"}},
 )
-async def readiness(
-    request: Request, database: Annotated[Database, Depends(get_database)]
-) -> JSONResponse:
+async def readiness(request: Request) -> JSONResponse:
+    database: Database = request.app.state.database
     if await database.is_ready(READINESS_TIMEOUT_SECONDS):
         return JSONResponse({"status": "ok"})
     retry_after = str(request.app.state.settings.db_retry_after_seconds)

@@ -4,19 +4,22 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Request, Response, status
 
-from todo_api.api.auth import authorize_path_user
-from todo_api.api.deps import IfMatchDep, TaskIdPath, TaskServiceDep, require_json_body
-from todo_api.api.etag import etag_for
+from todo_api.api.auth import authenticate
+from todo_api.api.deps import IfMatchHeader, TaskIdPath, TaskServiceDep, require_json_body
+from todo_api.api.etag import parse_if_match
 from todo_api.api.responses import problem_responses, success_headers
+from todo_api.api.task_responses import task_page_response, task_response
 from todo_api.schemas.task import TaskCreate, TaskPublic, TaskUpdate
 
 MAX_PAGE_SIZE = 1000
 
-# Every operation requires the path user's token: no handler can forget it.
+# Every operation requires a valid token: no handler can forget it. The path user is
+# authorized by TaskServiceDep, the only way to reach tasks (FastAPI resolves
+# `authenticate` once per request for both).
 router = APIRouter(
     prefix="/{user_id}/tasks",
     tags=["tasks"],
-    dependencies=[Depends(authorize_path_user)],
+    dependencies=[Depends(authenticate)],
     responses=problem_responses(401, 403, 500, 503),
 )
 
@@ -29,16 +32,14 @@ router = APIRouter(
 )
 async def list_tasks(
     service: TaskServiceDep,
-    response: Response,
     completed: Annotated[
         bool | None, Query(description="Only completed (true) or open (false) tasks.")
     ] = None,
     limit: Annotated[int, Query(ge=1, le=MAX_PAGE_SIZE)] = MAX_PAGE_SIZE,
     offset: Annotated[int, Query(ge=0, le=2**31 - 1)] = 0,
-) -> list[TaskPublic]:
+) -> Response:
     page = await service.list_tasks(completed=completed, limit=limit, offset=offset)
-    response.headers["X-Total-Count"] = str(page.total)
-    return page.items
+    return task_page_response(page)
 
 
 @router.post(
@@ -49,13 +50,10 @@ async def list_tasks(
     dependencies=[Depends(require_json_body)],
     responses=success_headers(201, "Location", "ETag") | problem_responses(400, 413, 415, 422),
 )
-async def create_task(
-    service: TaskServiceDep, body: TaskCreate, request: Request, response: Response
-) -> TaskPublic:
+async def create_task(service: TaskServiceDep, body: TaskCreate, request: Request) -> Response:
     task = await service.create_task(body)
-    response.headers["Location"] = f"{request.url.path.rstrip('/')}/{task.id}"
-    response.headers["ETag"] = etag_for(task.updated_at)
-    return task
+    location = f"{request.url.path.rstrip('/')}/{task.id}"
+    return task_response(task, status_code=status.HTTP_201_CREATED, location=location)
 
 
 @router.get(
@@ -64,10 +62,8 @@ async def create_task(
     response_model=TaskPublic,
     responses=success_headers(200, "ETag") | problem_responses(400, 404),
 )
-async def get_task(service: TaskServiceDep, task_id: TaskIdPath, response: Response) -> TaskPublic:
-    task = await service.get_task(task_id)
-    response.headers["ETag"] = etag_for(task.updated_at)
-    return task
+async def get_task(service: TaskServiceDep, task_id: TaskIdPath) -> Response:
+    return task_response(await service.get_task(task_id))
 
 
 @router.put(
@@ -81,12 +77,10 @@ async def replace_task(
     service: TaskServiceDep,
     task_id: TaskIdPath,
     body: TaskUpdate,
-    if_match: IfMatchDep,
-    response: Response,
-) -> TaskPublic:
-    task = await service.replace_task(task_id, body, if_match=if_match)
-    response.headers["ETag"] = etag_for(task.updated_at)
-    return task
+    if_match: IfMatchHeader = "*",
+) -> Response:
+    task = await service.replace_task(task_id, body, if_match=parse_if_match(if_match))
+    return task_response(task)
 
 
 @router.delete(
@@ -96,8 +90,10 @@ async def replace_task(
     response_class=Response,
     responses=problem_responses(400, 404, 412),
 )
-async def delete_task(service: TaskServiceDep, task_id: TaskIdPath, if_match: IfMatchDep) -> None:
-    await service.delete_task(task_id, if_match=if_match)
+async def delete_task(
+    service: TaskServiceDep, task_id: TaskIdPath, if_match: IfMatchHeader = "*"
+) -> None:
+    await service.delete_task(task_id, if_match=parse_if_match(if_match))
 
 
 @router.patch(
@@ -106,9 +102,5 @@ async def delete_task(service: TaskServiceDep, task_id: TaskIdPath, if_match: If
     response_model=TaskPublic,
     responses=success_headers(200, "ETag") | problem_responses(400, 404),
 )
-async def toggle_task_completion(
-    service: TaskServiceDep, task_id: TaskIdPath, response: Response
-) -> TaskPublic:
-    task = await service.toggle_completion(task_id)
-    response.headers["ETag"] = etag_for(task.updated_at)
-    return task
+async def toggle_task_completion(service: TaskServiceDep, task_id: TaskIdPath) -> Response:
+    return task_response(await service.toggle_completion(task_id))
