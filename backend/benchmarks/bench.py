@@ -60,6 +60,7 @@ class Runs:
     sequential: bool = False  # one Python client instead of wrk: exact counts at c=1
     links: Mapping[Kind, DelayLink] | None = None  # each server's way to the database
     link_loop: LinkLoop | None = None  # the links' thread, for its CPU
+    restore_each: bool = True  # restore the seeded rows after each writing run (else the caller)
 
 
 @dataclass(frozen=True, slots=True)
@@ -154,7 +155,7 @@ class Bench:
             round_trips=trips,
             proxy_cpu_seconds=proxy_cpu,
         )
-        if workload.writes:
+        if workload.writes and runs.restore_each:
             db.restore()
         key = (server.kind, server.workers)
         self._best_rps[key] = max(self._best_rps.get(key, 0.0), result.rps)

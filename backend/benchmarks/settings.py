@@ -65,7 +65,7 @@ class RunPlan:
                 quick=True,
                 scaling_duration=2,
                 remote_duration=1,
-                remote_warmup=2.0,
+                remote_warmup=1.5,
                 pgbouncer_duration=2,
                 profile_seconds=4,
             )
@@ -74,7 +74,7 @@ class RunPlan:
             warmup=1,
             rounds=2,
             quick=False,
-            scaling_duration=6,
+            scaling_duration=5,
             remote_duration=3,
             remote_warmup=2.0,
             pgbouncer_duration=4,
