@@ -30,6 +30,18 @@ class BenchDatabase:
         self.url = urlsplit(admin_url)._replace(path=f"/{self.name}").geturl()
         self.seed = 0
 
+    @property
+    def address(self) -> tuple[str, int]:
+        """Host and port of the PostgreSQL server."""
+        parts = urlsplit(self.url)
+        return parts.hostname or "127.0.0.1", parts.port or 5432
+
+    def url_via(self, port: int) -> str:
+        """This database reached through a loopback port (a proxy or a pooler) instead."""
+        parts = urlsplit(self.url)
+        user = f"{parts.username}@" if parts.username else ""
+        return parts._replace(netloc=f"{user}127.0.0.1:{port}").geturl()
+
     def create(self) -> None:
         with psycopg.connect(self._admin_url, autocommit=True) as admin:
             admin.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(self.name)))

@@ -96,3 +96,9 @@ def machine_facts() -> dict[str, str]:
         "memory_gib": f"{mem_kb / 1024 / 1024:.1f}",
         "kernel": os.uname().release,
     }
+
+
+def thread_cpu_seconds(native_id: int) -> float:
+    """User plus system CPU of one thread of this process (0 if it is gone)."""
+    stat = _stat(Path(f"/proc/self/task/{native_id}/stat"))
+    return _cpu(stat[1]) / _TICKS if stat else 0.0

@@ -1,95 +1,15 @@
-"""Summaries of the measurements: markdown tables and the targets, met or missed."""
+"""The report: markdown tables of every mode, the targets, and the profile if recorded."""
 
-from collections.abc import Iterable
-from dataclasses import dataclass
 from statistics import median
 
-from benchmarks.bench import Measurement
-from benchmarks.settings import (
-    CONNECTIONS,
-    MAX_P99_OVER_P50,
-    MAX_RSS_MB,
-    MAX_SCALING_SLOWDOWN,
-    MIN_RATIO,
-    MIN_RATIO_LIST,
-    SCALING_CONNECTIONS,
-)
+from benchmarks.pyspy import Profile
+from benchmarks.report_modes import pgbouncer_table, remote_table, rtt_of
+from benchmarks.settings import CONNECTIONS, PGBOUNCER_POOL_SIZE, SCALING_CONNECTIONS
+from benchmarks.summary import Summary, table
+from benchmarks.targets import targets
 
-RATIO_TARGETS = {
-    "get-one": MIN_RATIO,
-    "list-1000": MIN_RATIO_LIST,
-    "create": MIN_RATIO,
-    "toggle": MIN_RATIO,
-    "put": MIN_RATIO,
-    "mix": MIN_RATIO,
-}
 LIST_SIZES = ("10", "100", "1000", "10000")
 NOISY_CPU_PCT = 25.0  # median share of a core used by other processes that taints a run
-
-
-@dataclass(frozen=True, slots=True)
-class Stats:
-    """Medians over the rounds of one workload on one server (errors are summed)."""
-
-    rps: float
-    p50: float
-    p99: float
-    errors: int
-    cpu_ms: float  # server CPU per request
-    pg_ms: float  # PostgreSQL CPU per request
-    new_connections: float
-    wrk_cpu_pct: float
-    peak_rss_mb: float
-
-    @property
-    def latency(self) -> str:
-        return f"{self.p50:.1f} / {self.p99:.1f}"
-
-
-@dataclass(frozen=True, slots=True)
-class Target:
-    name: str
-    measured: str
-    goal: str
-    met: bool
-
-
-class Summary:
-    def __init__(self, measurements: Iterable[Measurement]) -> None:
-        self.measurements = list(measurements)
-
-    def get(self, phase: str, workload: str, target: str, workers: int = 1) -> Stats | None:
-        runs = [
-            m
-            for m in self.measurements
-            if (m.phase, m.workload, m.target, m.workers) == (phase, workload, target, workers)
-        ]
-        if not runs:
-            return None
-        return Stats(
-            rps=median(m.wrk.rps for m in runs),
-            p50=median(m.wrk.p50_ms for m in runs),
-            p99=median(m.wrk.p99_ms for m in runs),
-            errors=sum(m.wrk.errors for m in runs),
-            cpu_ms=median(1000 * m.server_cpu_seconds / max(m.wrk.requests, 1) for m in runs),
-            pg_ms=median(1000 * m.postgres_cpu_seconds / max(m.wrk.requests, 1) for m in runs),
-            new_connections=median(m.new_connections for m in runs),
-            wrk_cpu_pct=median(100 * m.wrk.wrk_cpu_seconds / m.wrk.seconds for m in runs),
-            peak_rss_mb=runs[-1].peak_rss_mb,
-        )
-
-    def pair(self, phase: str, workload: str, workers: int = 1) -> tuple[Stats, Stats] | None:
-        project = self.get(phase, workload, "project", workers)
-        baseline = self.get(phase, workload, "baseline", workers)
-        return (project, baseline) if project and baseline else None
-
-    def workloads(self, phase: str) -> list[str]:
-        return list(dict.fromkeys(m.workload for m in self.measurements if m.phase == phase))
-
-
-def _table(header: list[str], rows: list[list[str]]) -> list[str]:
-    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
-    return lines + ["| " + " | ".join(row) + " |" for row in rows]
 
 
 def main_table(s: Summary) -> list[str]:
@@ -126,7 +46,7 @@ def main_table(s: Summary) -> list[str]:
         "new DB connections p / b",
         "wrk CPU %",
     ]
-    return _table(header, rows)
+    return table(header, rows)
 
 
 def scale_out_table(s: Summary) -> list[str]:
@@ -152,7 +72,7 @@ def scale_out_table(s: Summary) -> list[str]:
         "2 workers p50 / p99 ms",
         "errors",
     ]
-    return _table(header, rows)
+    return table(header, rows)
 
 
 def scaling_table(s: Summary) -> list[str]:
@@ -182,7 +102,7 @@ def scaling_table(s: Summary) -> list[str]:
         "baseline req/s",
         "project p50 vs 10k",
     ]
-    return _table(header, rows)
+    return table(header, rows)
 
 
 def list_size_table(s: Summary) -> list[str]:
@@ -201,66 +121,11 @@ def list_size_table(s: Summary) -> list[str]:
         "baseline req/s",
         "ratio",
     ]
-    return _table(header, rows)
+    return table(header, rows)
 
 
-def targets(s: Summary) -> list[Target]:
-    found: list[Target] = []
-    for name, goal in RATIO_TARGETS.items():
-        if pair := s.pair("main", name):
-            ratio = pair[0].rps / pair[1].rps
-            found.append(
-                Target(f"throughput ratio, {name}", f"{ratio:.2f}", f">= {goal}", ratio >= goal)
-            )
-    tails = {
-        name: st.p99 / st.p50
-        for name in s.workloads("main")
-        if (st := s.get("main", name, "project"))
-    }
-    if tails:
-        worst = max(tails, key=tails.__getitem__)
-        found.append(
-            Target(
-                f"p99 / p50 at {CONNECTIONS} conns (project, worst workload)",
-                f"{tails[worst]:.2f} ({worst})",
-                f"<= {MAX_P99_OVER_P50}",
-                tails[worst] <= MAX_P99_OVER_P50,
-            )
-        )
-    errors = {
-        kind: sum(m.wrk.errors for m in s.measurements if m.target == kind)
-        for kind in ("project", "baseline")
-    }
-    found.append(
-        Target(
-            "errors (non-2xx + socket), all runs",
-            f"project {errors['project']}, baseline {errors['baseline']}",
-            "0",
-            not any(errors.values()),
-        )
-    )
-    for name in ("get-one", "list-1000"):
-        small, large = s.get("rows-10k", name, "project"), s.get("rows-1M", name, "project")
-        if small and large:
-            slowdown = large.p50 / small.p50
-            found.append(
-                Target(
-                    f"{name} p50, 1M rows vs 10k rows (project)",
-                    f"{slowdown:.2f}x",
-                    f"<= {MAX_SCALING_SLOWDOWN}x",
-                    slowdown <= MAX_SCALING_SLOWDOWN,
-                )
-            )
-    if mix := s.get("main", "mix", "project"):
-        found.append(
-            Target(
-                "project peak RSS (VmHWM) after the mix",
-                f"{mix.peak_rss_mb:.0f} MB",
-                f"< {MAX_RSS_MB:.0f} MB",
-                mix.peak_rss_mb < MAX_RSS_MB,
-            )
-        )
-    return found
+def _has_rows(lines: list[str]) -> bool:
+    return sum(line.startswith("| ") for line in lines) > 1
 
 
 def noise_note(s: Summary) -> list[str]:
@@ -277,15 +142,29 @@ def noise_note(s: Summary) -> list[str]:
     return [note]
 
 
-def markdown(s: Summary) -> str:
+def markdown(s: Summary, profile: Profile | None = None) -> str:
     target_rows = [
         [t.name, t.measured, t.goal, "met" if t.met else "**MISSED**"] for t in targets(s)
     ]
     sections = [
         ("Project vs raw baseline (100 users x 1000 tasks)", [*main_table(s), "", *noise_note(s)]),
         ("Scale-out: the mix with --workers 2", scale_out_table(s)),
+        (
+            f"Behind PgBouncer (transaction mode, {PGBOUNCER_POOL_SIZE} server connections)",
+            pgbouncer_table(s),
+        ),
+    ]
+    sections += [
+        (f"Remote database: {rtt_of(phase)} ms round trip (delay proxy)", remote_table(s, phase))
+        for phase in s.phases("remote-")
+    ]
+    sections += [
         ("Table size: 10,000 vs 1,000,000 rows", scaling_table(s)),
         ("List latency by the user's task count", list_size_table(s)),
-        ("Targets", _table(["target", "measured", "goal", ""], target_rows)),
+        ("Targets", table(["target", "measured", "goal", ""], target_rows)),
     ]
-    return "\n\n".join(f"### {title}\n\n" + "\n".join(lines) for title, lines in sections) + "\n"
+    if profile:
+        sections.append(("Where the time goes: py-spy under get-one", profile.markdown()))
+    # A section whose table has no rows (its phase did not run) is left out.
+    shown = [(title, lines) for title, lines in sections if _has_rows(lines)]
+    return "\n\n".join(f"### {title}\n\n" + "\n".join(lines) for title, lines in shown) + "\n"
