@@ -1,12 +1,17 @@
 """Process-wide logging: readable text in development, JSON lines in production."""
 
-import json
 import logging
 from datetime import UTC, datetime
 from typing import Any
 
+import orjson
+
 # Attributes every LogRecord has; anything else was passed through `extra=` and is logged.
-_STANDARD_ATTRIBUTES = frozenset(vars(logging.makeLogRecord({})).keys()) | {"message", "asctime"}
+_STANDARD_ATTRIBUTES = frozenset(vars(logging.makeLogRecord({})).keys()) | {
+    "message",
+    "asctime",
+    "taskName",
+}
 
 
 class JsonLinesFormatter(logging.Formatter):
@@ -18,11 +23,13 @@ class JsonLinesFormatter(logging.Formatter):
             "message": record.getMessage(),
         }
         entry.update(
-            (key, value) for key, value in vars(record).items() if key not in _STANDARD_ATTRIBUTES
+            (key, value)
+            for key, value in record.__dict__.items()
+            if key not in _STANDARD_ATTRIBUTES
         )
         if record.exc_info:
             entry["exception"] = self.formatException(record.exc_info)
-        return json.dumps(entry, default=str)
+        return orjson.dumps(entry, default=str).decode()
 
 
 def configure_logging(level: str, *, json_lines: bool) -> None:
@@ -34,3 +41,8 @@ def configure_logging(level: str, *, json_lines: bool) -> None:
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level)
+    # No format here shows threads or processes: skip collecting them for every record (the
+    # access log writes one per request). The logging docs list these switches for this.
+    logging.logThreads = False
+    logging.logProcesses = False
+    logging.logMultiprocessing = False
