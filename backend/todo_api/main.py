@@ -75,7 +75,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         description=API_DESCRIPTION,
         lifespan=lifespan,
         docs_url=None,  # install_docs serves the docs UI without a CDN
-        redoc_url=None,
+        redoc_url=None,  # no ReDoc: its bundle loads a logo from a CDN (api/docs.py)
     )
     app.state.settings = settings
     install_problem_handlers(app, retry_after_seconds=settings.db_retry_after_seconds)

@@ -28,7 +28,6 @@ EXPECTED_METHODS: dict[str, set[str]] = {
     "/health/ready": {"GET"},
     "/openapi.json": PAGE,
     "/docs": PAGE,
-    "/redoc": PAGE,
     "/docs/assets/swagger-ui-bundle.js": PAGE,
     "/docs/assets/favicon.png": PAGE,
 }

@@ -1,9 +1,13 @@
-"""The docs UI (Swagger UI at /docs, ReDoc at /redoc), served entirely by this service.
+"""The docs UI (Swagger UI at /docs), served entirely by this service.
 
 FastAPI's default pages load their JavaScript and CSS from a public CDN and their favicon
-from fastapi.tiangolo.com, so on a machine without internet they are blank. Here the pages
-load the copies that the `fastapi-offline` package ships, from fixed paths under
-`/docs/assets/`, so the docs page makes no request that leaves the service.
+from fastapi.tiangolo.com, so on a machine without internet they are blank. Here the page
+loads the copies that the `fastapi-offline` package ships, from fixed paths under
+`/docs/assets/`, so it makes no request that leaves the service.
+
+There is no /redoc: the ReDoc bundle (also in fastapi-offline) always loads its logo from
+cdn.redoc.ly, and no ReDoc option turns that off. Swagger UI shows the same document and
+can also send requests; /openapi.json stays available for any other viewer.
 """
 
 from collections.abc import Awaitable, Callable
@@ -11,18 +15,16 @@ from importlib import metadata, resources
 from pathlib import Path
 
 from fastapi import FastAPI
-from fastapi.openapi.docs import get_redoc_html, get_swagger_ui_html
+from fastapi.openapi.docs import get_swagger_ui_html
 from starlette.requests import Request
 from starlette.responses import FileResponse, HTMLResponse, Response
 
 DOCS_PATH = "/docs"
-REDOC_PATH = "/redoc"
 ASSETS_PATH = "/docs/assets"
 
 _ASSET_MEDIA_TYPES = {
     "swagger-ui-bundle.js": "text/javascript",
     "swagger-ui.css": "text/css",
-    "redoc.standalone.js": "text/javascript",
     "favicon.png": "image/png",
 }
 # The asset URLs carry the package version, so a browser may keep the files for a day and
@@ -39,7 +41,7 @@ _SWAGGER_UI_PARAMETERS = {
 
 
 def install_docs(app: FastAPI) -> None:
-    """Serve /docs, /redoc and their assets; none of them appears in the OpenAPI document.
+    """Serve /docs and its assets; neither appears in the OpenAPI document.
 
     The app must be created with `docs_url=None, redoc_url=None`, so that FastAPI's own
     CDN-backed pages are not registered.
@@ -58,20 +60,9 @@ def install_docs(app: FastAPI) -> None:
             swagger_ui_parameters=_SWAGGER_UI_PARAMETERS,
         )
 
-    async def redoc(request: Request) -> HTMLResponse:
-        root = request.scope.get("root_path", "")
-        return get_redoc_html(
-            openapi_url=root + openapi_path,
-            title=f"{app.title} - ReDoc",
-            redoc_js_url=_asset_url(root, "redoc.standalone.js"),
-            redoc_favicon_url=_asset_url(root, "favicon.png"),
-            with_google_fonts=False,  # fonts.googleapis.com is outside the service
-        )
-
     # Plain Starlette routes (GET and HEAD), each on a fixed path: the access log names the
     # file, and nothing else in the package directory can be reached.
     app.add_route(DOCS_PATH, swagger_ui, methods=["GET"], include_in_schema=False)
-    app.add_route(REDOC_PATH, redoc, methods=["GET"], include_in_schema=False)
     for name, media_type in _ASSET_MEDIA_TYPES.items():
         app.add_route(
             f"{ASSETS_PATH}/{name}",
