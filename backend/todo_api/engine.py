@@ -76,9 +76,10 @@ def _create_sqlite_engine(settings: Settings) -> AsyncEngine:
     @event.listens_for(engine.sync_engine, "connect")
     def _set_pragmas(dbapi_connection: DBAPIConnection, _: Any) -> None:
         cursor = dbapi_connection.cursor()
-        # WAL lets readers proceed during a write; NORMAL sync is durable in WAL mode.
+        # WAL lets readers proceed during a write. FULL syncs the WAL on every commit: with
+        # NORMAL, a power loss or OS crash may undo the last commits, a 201 the client saw.
         cursor.execute("PRAGMA journal_mode=WAL")
-        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.execute("PRAGMA synchronous=FULL")
         cursor.close()
 
     return engine

@@ -10,6 +10,7 @@ from fastapi.middleware.cors import CORSMiddleware
 
 from todo_api import __version__
 from todo_api.api import health
+from todo_api.api.docs import install_docs
 from todo_api.api.middleware.body_limit import BodyLimitMiddleware
 from todo_api.api.middleware.request_context import REQUEST_ID_HEADER, RequestContextMiddleware
 from todo_api.api.openapi import install_openapi
@@ -76,10 +77,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         version=__version__,
         description=API_DESCRIPTION,
         lifespan=lifespan,
+        docs_url=None,  # install_docs serves the docs UI without a CDN
+        redoc_url=None,  # no ReDoc: its bundle loads a logo from a CDN (api/docs.py)
     )
     app.state.settings = settings
     install_problem_handlers(app, retry_after_seconds=settings.db_retry_after_seconds)
     install_openapi(app)
+    install_docs(app)
     app.include_router(health.router)
     app.include_router(tasks.router, prefix="/api/v1")
     # The earlier plan's unversioned paths keep working for old clients, out of the docs.

@@ -14,6 +14,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from todo_api.api.allowed_methods import allowed_methods
 from todo_api.errors import (
     AccessDenied,
     AuthenticationFailed,
@@ -120,7 +121,12 @@ def install_problem_handlers(app: FastAPI, *, retry_after_seconds: int) -> None:
     async def on_http_error(request: Request, error: Exception) -> JSONResponse:
         assert isinstance(error, StarletteHTTPException)
         detail = error.detail if isinstance(error.detail, str) else status_title(error.status_code)
-        return problem_response(request, error.status_code, detail, headers=error.headers)
+        headers = dict(error.headers or {})
+        if error.status_code == 405:
+            # Starlette names only the first matching route's methods; a path served by
+            # several routes must list them all (RFC 9110).
+            headers["Allow"] = ", ".join(allowed_methods(request.app.router.routes, request.scope))
+        return problem_response(request, error.status_code, detail, headers=headers)
 
     async def on_unexpected_error(request: Request, error: Exception) -> JSONResponse:
         logger.exception("unhandled error", exc_info=error)

@@ -1,0 +1,38 @@
+"""The methods a request path supports, read from the app's routes: the `Allow` of a 405.
+
+Starlette answers 405 with the methods of the first route whose path matched, but one path
+is usually served by several routes (GET and POST on the task collection are two), so its
+`Allow` would name only one of them. RFC 9110 wants every method the resource supports.
+"""
+
+from collections.abc import Sequence
+
+from fastapi.routing import iter_route_contexts
+from starlette.routing import BaseRoute, Match
+from starlette.types import Scope
+
+# The usual order in documentation; anything else follows alphabetically.
+_ORDER = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS")
+
+
+def allowed_methods(routes: Sequence[BaseRoute], scope: Scope) -> list[str]:
+    """Every method some route serves for the request's path, whatever its method."""
+    # Only the path decides; a fresh scope keeps what routing stored in the request's own
+    # scope (the route it picked) from steering the match.
+    probe: Scope = {
+        "type": "http",
+        "method": "",
+        "path": scope["path"],
+        "root_path": scope.get("root_path", ""),
+    }
+    methods: set[str] = set()
+    # iter_route_contexts sees through included routers, with their prefixes applied.
+    for route in iter_route_contexts(routes):
+        route_methods = route.methods
+        if route_methods and route.matches(probe)[0] is not Match.NONE:
+            methods |= route_methods
+    return sorted(methods, key=_rank)
+
+
+def _rank(method: str) -> tuple[int, str]:
+    return (_ORDER.index(method) if method in _ORDER else len(_ORDER), method)

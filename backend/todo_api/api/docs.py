@@ -1,0 +1,94 @@
+"""The docs UI (Swagger UI at /docs), served entirely by this service.
+
+FastAPI's default pages load their JavaScript and CSS from a public CDN and their favicon
+from fastapi.tiangolo.com, so on a machine without internet they are blank. Here the page
+loads the copies that the `fastapi-offline` package ships, from fixed paths under
+`/docs/assets/`, so it makes no request that leaves the service.
+
+There is no /redoc: the ReDoc bundle (also in fastapi-offline) always loads its logo from
+cdn.redoc.ly, and no ReDoc option turns that off. Swagger UI shows the same document and
+can also send requests; /openapi.json stays available for any other viewer.
+"""
+
+from collections.abc import Awaitable, Callable
+from importlib import metadata, resources
+from pathlib import Path
+
+from fastapi import FastAPI
+from fastapi.openapi.docs import get_swagger_ui_html
+from starlette.requests import Request
+from starlette.responses import FileResponse, HTMLResponse, Response
+
+DOCS_PATH = "/docs"
+ASSETS_PATH = "/docs/assets"
+
+_ASSET_MEDIA_TYPES = {
+    "swagger-ui-bundle.js": "text/javascript",
+    "swagger-ui.css": "text/css",
+    "favicon.png": "image/png",
+}
+# The asset URLs carry the package version, so a browser may keep the files for a day and
+# still fetches the new ones after an upgrade.
+_ASSETS_VERSION = metadata.version("fastapi-offline")
+_ASSET_CACHE_CONTROL = "public, max-age=86400"
+
+_SWAGGER_UI_PARAMETERS = {
+    # A token pasted under "Authorize" is kept (in the browser's localStorage) across reloads.
+    "persistAuthorization": True,
+    # No badge that sends the document to validator.swagger.io.
+    "validatorUrl": None,
+}
+
+
+def install_docs(app: FastAPI) -> None:
+    """Serve /docs and its assets; neither appears in the OpenAPI document.
+
+    The app must be created with `docs_url=None, redoc_url=None`, so that FastAPI's own
+    CDN-backed pages are not registered.
+    """
+    assets = _static_directory()
+    openapi_path = app.openapi_url or "/openapi.json"
+
+    async def swagger_ui(request: Request) -> HTMLResponse:
+        root = request.scope.get("root_path", "")
+        return get_swagger_ui_html(
+            openapi_url=root + openapi_path,
+            title=f"{app.title} - Swagger UI",
+            swagger_js_url=_asset_url(root, "swagger-ui-bundle.js"),
+            swagger_css_url=_asset_url(root, "swagger-ui.css"),
+            swagger_favicon_url=_asset_url(root, "favicon.png"),
+            swagger_ui_parameters=_SWAGGER_UI_PARAMETERS,
+        )
+
+    # Plain Starlette routes (GET and HEAD), each on a fixed path: the access log names the
+    # file, and nothing else in the package directory can be reached.
+    app.add_route(DOCS_PATH, swagger_ui, methods=["GET"], include_in_schema=False)
+    for name, media_type in _ASSET_MEDIA_TYPES.items():
+        app.add_route(
+            f"{ASSETS_PATH}/{name}",
+            _file_endpoint(assets / name, media_type),
+            methods=["GET"],
+            include_in_schema=False,
+        )
+
+
+def _static_directory() -> Path:
+    directory = Path(str(resources.files("fastapi_offline").joinpath("static")))
+    missing = [name for name in _ASSET_MEDIA_TYPES if not (directory / name).is_file()]
+    if missing:
+        # Fail at start-up, not with a blank docs page.
+        raise RuntimeError(f"fastapi-offline does not ship {missing} in {directory}")
+    return directory
+
+
+def _asset_url(root_path: str, name: str) -> str:
+    return f"{root_path}{ASSETS_PATH}/{name}?v={_ASSETS_VERSION}"
+
+
+def _file_endpoint(path: Path, media_type: str) -> Callable[[Request], Awaitable[Response]]:
+    async def serve_file(_: Request) -> Response:
+        return FileResponse(
+            path, media_type=media_type, headers={"Cache-Control": _ASSET_CACHE_CONTROL}
+        )
+
+    return serve_file
