@@ -46,7 +46,7 @@ async def test_migrated_on_start_when_asked(postgres_url: str) -> None:
 def test_off_by_default_in_production(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("MIGRATE_ON_START", raising=False)
     settings = Settings(
-        _env_file=None,  # type: ignore[call-arg]
+        _env_file=None,
         environment="production",
         better_auth_secret="x" * 40,
     )
@@ -55,4 +55,4 @@ def test_off_by_default_in_production(monkeypatch: pytest.MonkeyPatch) -> None:
 
 def test_read_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("MIGRATE_ON_START", "true")
-    assert Settings(_env_file=None).migrate_on_start is True  # type: ignore[call-arg]
+    assert Settings(_env_file=None).migrate_on_start is True
