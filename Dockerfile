@@ -9,9 +9,9 @@ ARG BASE_IMAGE=python:3.13-slim
 FROM ${BASE_IMAGE} AS build
 # The Makefile's uv, in a throwaway venv that never leaves this stage.
 ARG UV_VERSION=0.13.9
-# Unset by default (an empty value would turn pip's TLS verification off). Only for a build
-# machine whose TLS traffic needs its own CA bundle: pass the bundle's path to both, pip's and
-# uv's, and lend the file to the build (--volume /etc/ssl/certs:/etc/ssl/certs:ro).
+# Unset by default: pip and uv then trust their own CA roots. Only for a build machine whose
+# TLS traffic needs its own CA bundle: pass the bundle's path to both, pip's and uv's, and
+# lend the file to the build (--volume /etc/ssl/certs:/etc/ssl/certs:ro).
 ARG PIP_CERT
 ARG SSL_CERT_FILE
 ENV UV_PROJECT_ENVIRONMENT=/opt/todo-api \
