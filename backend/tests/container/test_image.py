@@ -7,6 +7,7 @@ every run with --layers, so the steps whose inputs did not change come from buil
 """
 
 import asyncio
+import contextlib
 import os
 import shutil
 import signal
@@ -21,8 +22,8 @@ import psycopg
 import pytest
 
 from tests.conftest import ALICE, TEST_SECRET
-from tests.container.conftest import skip_or_fail
 from tests.container.measurements import record
+from tests.container.requirement import skip_or_fail
 from tests.support.api_process import ApiProcess, free_port, stop, wait_until_healthy
 from tests.support.buildah import (
     ISOLATION,
@@ -30,6 +31,7 @@ from tests.support.buildah import (
     buildah,
     image_config,
     image_exists,
+    image_id,
     image_size_bytes,
     run_command,
     unavailable_reason,
@@ -94,6 +96,7 @@ def image(tmp_path_factory: pytest.TempPathFactory) -> str:
     if reason := unavailable_reason():
         skip_or_fail(reason)
     ensure_base_image(tmp_path_factory.mktemp("base-image"))
+    previous = image_id(IMAGE)
     started = time.monotonic()
     buildah(
         "build",
@@ -113,9 +116,15 @@ def image(tmp_path_factory: pytest.TempPathFactory) -> str:
         cwd=REPO_ROOT,
         timeout=BUILD_TIMEOUT_SECONDS,
     )
+    elapsed = time.monotonic() - started
+    if previous not in {None, image_id(IMAGE)}:
+        # The image a code change replaced: its last layer is the whole venv. The layers
+        # --layers caches stay, so that the next build reuses them.
+        with contextlib.suppress(BuildahError):
+            buildah("rmi", str(previous), timeout=120)
     size = image_size_bytes(IMAGE)
     record(
-        f"image {IMAGE}: built in {time.monotonic() - started:.1f} s; {size / 1e6:.0f} MB, "
+        f"image {IMAGE}: built in {elapsed:.1f} s; {size / 1e6:.0f} MB, "
         f"{(size - image_size_bytes(BASE_IMAGE)) / 1e6:.0f} MB of it on top of the base"
     )
     return IMAGE

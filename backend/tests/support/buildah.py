@@ -67,6 +67,15 @@ def image_config(name: str) -> dict[str, Any]:
     return config
 
 
+def image_id(name: str) -> str | None:
+    try:
+        return buildah(
+            "inspect", "--type", "image", "--format", "{{.FromImageID}}", name, timeout=30
+        ).strip()
+    except BuildahError:
+        return None
+
+
 def image_size_bytes(name: str) -> int:
     """The image's size on disk: its layers, uncompressed, as its manifest lists them."""
     manifest = json.loads(
