@@ -4,6 +4,7 @@ import argparse
 import asyncio
 import json
 import logging
+import os
 import signal
 import sys
 
@@ -26,8 +27,19 @@ def main(argv: list[str] | None = None) -> int:
     commands = parser.add_subparsers(dest="command", required=True)
 
     serve = commands.add_parser("serve", help="run the API with uvicorn")
-    serve.add_argument("--host", default="127.0.0.1")
-    serve.add_argument("--port", type=int, default=8000)
+    # Defaults from the environment, because container hosts say where to listen through
+    # PORT, and an image's exec-form command cannot expand variables itself.
+    serve.add_argument(
+        "--host",
+        default=os.environ.get("HOST") or "127.0.0.1",
+        help="address to listen on (default: $HOST, else 127.0.0.1; 0.0.0.0 for every interface)",
+    )
+    serve.add_argument(
+        "--port",
+        type=_port,
+        default=os.environ.get("PORT") or "8000",
+        help="port to listen on (default: $PORT, else 8000)",
+    )
     serve.add_argument("--workers", type=int, default=1)
 
     commands.add_parser("migrate", help="apply every pending migration (alembic upgrade head)")
@@ -52,6 +64,19 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "token":
         return _print_token(settings, args.user_id, args.ttl)
     return _print_openapi(settings)
+
+
+def _port(value: str) -> int:
+    """A TCP port, from --port or from PORT (argparse converts a string default through here)."""
+    try:
+        port = int(value)
+    except ValueError:
+        port = 0
+    if not 1 <= port <= 65535:
+        raise argparse.ArgumentTypeError(
+            f"not a TCP port (1-65535): {value!r} (from --port or PORT)"
+        )
+    return port
 
 
 def _serve(settings: Settings, host: str, port: int, workers: int) -> int:

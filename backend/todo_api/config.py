@@ -50,6 +50,9 @@ class Settings(BaseSettings):
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
     # JSON lines are for log collectors; development defaults to readable text.
     log_json: bool | None = None
+    # Also migrate PostgreSQL when the app starts, for hosts without a release step (a single
+    # container). Off by default: `todo-api migrate` is the release step. SQLite always is.
+    migrate_on_start: bool = False
 
     database_url: str = DEFAULT_SQLITE_URL
     db_pool_size: int = Field(default=15, ge=1, le=100)

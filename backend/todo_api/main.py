@@ -55,8 +55,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         database = Database(settings)
-        if settings.is_sqlite:
-            # The embedded database sets itself up; PostgreSQL is migrated by `todo-api migrate`.
+        if settings.is_sqlite or settings.migrate_on_start:
+            # The embedded database sets itself up; PostgreSQL is migrated by `todo-api migrate`
+            # (a release step), or here only when MIGRATE_ON_START opts in.
             await upgrade_to_head(database.engine)
         else:
             await warn_unless_role_defaults_in_force(database.engine, settings)

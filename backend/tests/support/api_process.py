@@ -51,14 +51,21 @@ def server_environment(database_url: str, secret: str, **extra: str) -> dict[str
 
 @asynccontextmanager
 async def running_api(
-    environment: dict[str, str], workdir: Path, *, startup_timeout_seconds: float = 20.0
+    environment: dict[str, str],
+    workdir: Path,
+    *,
+    startup_timeout_seconds: float = 20.0,
+    executable: Path = SERVE_EXECUTABLE,
 ) -> AsyncIterator[ApiProcess]:
-    """Start the server, wait until `/health` answers, and make sure it is gone afterwards."""
+    """Start the server, wait until `/health` answers, and make sure it is gone afterwards.
+
+    `executable` is this checkout's `todo-api` unless a test installed another one.
+    """
     port = free_port()
     log_path = workdir / f"todo-api-{port}.log"
     with log_path.open("wb") as log:
         process = await asyncio.create_subprocess_exec(
-            str(SERVE_EXECUTABLE),
+            str(executable),
             "serve",
             "--host",
             "127.0.0.1",
@@ -72,7 +79,7 @@ async def running_api(
         )
     api = ApiProcess(process, port, log_path)
     try:
-        await _wait_until_healthy(api, startup_timeout_seconds)
+        await wait_until_healthy(api, startup_timeout_seconds)
         yield api
     finally:
         await stop(process)
@@ -91,7 +98,7 @@ async def stop(process: asyncio.subprocess.Process, grace_seconds: float = 10.0)
         await process.wait()
 
 
-async def _wait_until_healthy(api: ApiProcess, timeout_seconds: float) -> None:
+async def wait_until_healthy(api: ApiProcess, timeout_seconds: float) -> None:
     loop = asyncio.get_running_loop()
     deadline = loop.time() + timeout_seconds
     async with httpx.AsyncClient(base_url=api.base_url, timeout=1.0, trust_env=False) as client:

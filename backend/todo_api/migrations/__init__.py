@@ -1,4 +1,8 @@
-"""Apply Alembic migrations from inside the running app (embedded mode, tests, the CLI)."""
+"""Apply Alembic migrations from inside the running app (embedded mode, tests, the CLI).
+
+The Alembic scripts (`env.py`, `versions/`) live in this package's folder, so an installed
+wheel carries them and finds them from wherever it is run.
+"""
 
 from collections.abc import Callable
 from pathlib import Path
@@ -8,7 +12,7 @@ from alembic.config import Config
 from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-_SCRIPT_LOCATION = Path(__file__).resolve().parents[1] / "migrations"
+_SCRIPT_LOCATION = Path(__file__).resolve().parent
 
 
 def alembic_config() -> Config:
