@@ -22,9 +22,8 @@ from tests.support.postgres_admin import with_host_and_port
 from todo_api.auth.development_token import mint_development_token
 from todo_api.config import Settings
 from todo_api.main import create_app
-from todo_api.migrations import upgrade_to_head
+from todo_api.migrations import migrate_database
 from todo_api.models import Task
-from todo_api.role_defaults import store_role_defaults
 
 TEST_SECRET = "test-secret-for-the-suite-0123456789abcdef"
 ALICE = "PkT4IjEnSg188RUyeRggOZiHz5miNZE2"
@@ -116,8 +115,7 @@ async def app(settings: Settings) -> AsyncIterator[FastAPI]:
     application = create_app(settings)
     async with application.router.lifespan_context(application):
         if not settings.is_sqlite:
-            await upgrade_to_head(application.state.database.engine)
-            await store_role_defaults(application.state.database.engine, settings)
+            await migrate_database(application.state.database.engine, settings)
         yield application
 
 

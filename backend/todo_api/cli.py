@@ -16,8 +16,7 @@ from todo_api.config import Settings
 from todo_api.engine import create_engine
 from todo_api.logging_setup import configure_logging
 from todo_api.main import create_app
-from todo_api.migrations import upgrade_to_head
-from todo_api.role_defaults import store_role_defaults
+from todo_api.migrations import migrate_database
 
 logger = logging.getLogger("todo_api")
 
@@ -109,8 +108,7 @@ def _migrate(settings: Settings) -> int:
     async def run() -> None:
         engine = create_engine(settings)
         try:
-            await upgrade_to_head(engine)
-            await store_role_defaults(engine, settings)
+            await migrate_database(engine, settings)
         finally:
             await engine.dispose()
 

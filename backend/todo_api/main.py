@@ -20,7 +20,7 @@ from todo_api.auth.jwks import JwksClient
 from todo_api.auth.token_verifier import TokenVerifier
 from todo_api.config import Settings
 from todo_api.database import Database
-from todo_api.migrations import upgrade_to_head
+from todo_api.migrations import migrate_database
 from todo_api.role_defaults import warn_unless_role_defaults_in_force
 
 API_DESCRIPTION = """
@@ -58,7 +58,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         if settings.is_sqlite or settings.migrate_on_start:
             # The embedded database sets itself up; PostgreSQL is migrated by `todo-api migrate`
             # (a release step), or here only when MIGRATE_ON_START opts in.
-            await upgrade_to_head(database.engine)
+            await migrate_database(database.engine, settings)
         else:
             await warn_unless_role_defaults_in_force(database.engine, settings)
         async with httpx.AsyncClient(timeout=settings.jwks_fetch_timeout_seconds) as http_client:

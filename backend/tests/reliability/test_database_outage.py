@@ -9,6 +9,7 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass
 
 import httpx
+import psycopg
 import pytest
 from fastapi import FastAPI
 from sqlalchemy.engine import make_url
@@ -16,7 +17,9 @@ from sqlalchemy.engine import make_url
 from tests.conftest import ALICE, make_settings, token_for
 from tests.support.databases import fresh_postgres_database_or_skip
 from tests.support.postgres_admin import (
+    WAITING_ON_A_LOCK,
     database_name,
+    libpq_url,
     migrate,
     session_pids,
     terminate_sessions,
@@ -203,31 +206,33 @@ async def test_concurrent_requests_during_an_outage_all_fail_fast(
     await assert_recovered(outage, hung=mode == "hang")
 
 
-async def test_database_going_away_mid_flight_is_503_not_500(outage: Outage) -> None:
-    """Connections reset while requests are running: each fails with 503 or succeeds, never 500."""
+async def test_database_going_away_mid_flight_is_503_not_500(
+    outage: Outage, postgres_url: str
+) -> None:
+    """Connections reset while requests wait on the database: each is a 503, never a 500."""
     task = f"{TASKS}/{outage.task_id}"
-    warm = await asyncio.gather(*(outage.client.get(task) for _ in range(MID_FLIGHT_REQUESTS)))
-    assert {response.status_code for response in warm} == {200}
-    first_ones_done = asyncio.Event()
-    done = 0
-
-    async def toggle() -> httpx.Response:
-        nonlocal done
-        response = await outage.client.patch(f"{task}/complete")
-        done += 1
-        if done == 3:
-            first_ones_done.set()
-        return response
-
-    async def reset_when_under_way() -> None:
-        await asyncio.wait_for(first_ones_done.wait(), MAX_FAILURE_SECONDS)
+    direct = libpq_url(postgres_url)
+    async with (
+        await psycopg.AsyncConnection.connect(direct) as locker,
+        # Activity is read from a connection of its own: within a transaction (the locker's)
+        # PostgreSQL shows the same snapshot of it every time.
+        await psycopg.AsyncConnection.connect(direct, autocommit=True) as watcher,
+    ):
+        # The row is locked elsewhere: every toggle is under way at the database, waiting.
+        await locker.execute("SELECT id FROM tasks WHERE id = %s FOR UPDATE", (outage.task_id,))
+        toggles = asyncio.gather(
+            *(outage.client.patch(f"{task}/complete") for _ in range(MID_FLIGHT_REQUESTS))
+        )
+        deadline = time.monotonic() + MAX_FAILURE_SECONDS
+        while (await (await watcher.execute(WAITING_ON_A_LOCK)).fetchone()) != (
+            MID_FLIGHT_REQUESTS,
+        ):
+            assert time.monotonic() < deadline, "the toggles never reached the database"
+            await asyncio.sleep(0.02)
         await outage.proxy.refuse()
-
-    toggles = asyncio.gather(*(toggle() for _ in range(MID_FLIGHT_REQUESTS)))
-    await reset_when_under_way()
-    statuses = Counter(response.status_code for response in await toggles)
-    assert set(statuses) == {200, 503}, statuses
-    assert statuses[200] >= 3
+        statuses = Counter(response.status_code for response in await toggles)
+        await locker.rollback()
+    assert statuses == {503: MID_FLIGHT_REQUESTS}, statuses
     await outage.proxy.forward()
     assert (await outage.client.get(task)).status_code == 200
 

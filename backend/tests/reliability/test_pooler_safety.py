@@ -16,11 +16,10 @@ from sqlalchemy import text
 from tests.conftest import ALICE, make_settings, token_for
 from tests.support.databases import fresh_postgres_database_or_skip
 from tests.support.pgbouncer import PgBouncer
-from tests.support.postgres_admin import libpq_url, with_host_and_port
+from tests.support.postgres_admin import WAITING_ON_A_LOCK, libpq_url, with_host_and_port
 from todo_api.config import Settings
 from todo_api.main import create_app
-from todo_api.migrations import upgrade_to_head
-from todo_api.role_defaults import store_role_defaults
+from todo_api.migrations import migrate_database, upgrade_to_head
 
 pytestmark = pytest.mark.slow
 
@@ -28,10 +27,6 @@ TASKS = f"/api/v1/{ALICE}/tasks"
 STATEMENT_TIMEOUT_MS = 1000
 # The timeout, plus room for a loaded 2-core CI machine; far below the 4 s request deadline.
 MAX_SECONDS_ON_A_LOCKED_ROW = 2.5
-WAITING_ON_A_LOCK = (
-    "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
-    "AND wait_event_type = 'Lock'"
-)
 
 
 @pytest.fixture
@@ -57,8 +52,7 @@ async def serving(settings: Settings) -> AsyncIterator[tuple[FastAPI, httpx.Asyn
 async def migrate_with_defaults(settings: Settings) -> None:
     """What `todo-api migrate` does: the schema, then the role defaults."""
     async with serving(settings) as (app, _):
-        await upgrade_to_head(app.state.database.engine)
-        await store_role_defaults(app.state.database.engine, settings)
+        await migrate_database(app.state.database.engine, settings)
 
 
 @pytest.mark.parametrize("route", ["direct", "pgbouncer"])

@@ -20,6 +20,12 @@ _TERMINATE_OTHER_SESSIONS = (
 )
 
 
+WAITING_ON_A_LOCK = (
+    "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
+    "AND wait_event_type = 'Lock'"
+)
+
+
 def database_name(url: str) -> str:
     name = make_url(url).database
     assert name, f"no database name in {url!r}"

@@ -12,6 +12,9 @@ from alembic.config import Config
 from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from todo_api.config import Settings
+from todo_api.role_defaults import store_role_defaults
+
 _SCRIPT_LOCATION = Path(__file__).resolve().parent
 
 
@@ -19,6 +22,17 @@ def alembic_config() -> Config:
     config = Config()
     config.set_main_option("script_location", str(_SCRIPT_LOCATION))
     return config
+
+
+async def migrate_database(engine: AsyncEngine, settings: Settings) -> None:
+    """What `todo-api migrate` does: the schema to head, then the role's server-side limits.
+
+    The engine's pooled connections are closed afterwards: sessions opened before the role
+    defaults were stored would keep the old limits.
+    """
+    await upgrade_to_head(engine)
+    await store_role_defaults(engine, settings)
+    await engine.dispose()
 
 
 async def upgrade_to_head(engine: AsyncEngine) -> None:
