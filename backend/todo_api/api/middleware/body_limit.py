@@ -16,12 +16,15 @@ class BodyLimitMiddleware:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        too_large = f"The request body is larger than {self.max_body_bytes} bytes."
         declared = _content_length(scope)
-        if declared is not None and declared > self.max_body_bytes:
-            # Refused from the header alone: not one byte of the body is read.
-            response = problem_response(Request(scope), 413, too_large)
-            await response(scope, receive, send)
+        if declared is not None:
+            if declared > self.max_body_bytes:
+                # Refused from the header alone: not one byte of the body is read.
+                response = problem_response(Request(scope), 413, self._too_large())
+                await response(scope, receive, send)
+                return
+            # The server reads exactly Content-Length bytes: nothing more can arrive.
+            await self.app(scope, receive, send)
             return
 
         received = 0
@@ -33,10 +36,13 @@ class BodyLimitMiddleware:
                 received += len(message.get("body", b""))
                 if received > self.max_body_bytes:
                     # A chunked body that lied about (or hid) its size stops here.
-                    raise HTTPException(413, too_large)
+                    raise HTTPException(413, self._too_large())
             return message
 
         await self.app(scope, counting_receive, send)
+
+    def _too_large(self) -> str:
+        return f"The request body is larger than {self.max_body_bytes} bytes."
 
 
 def _content_length(scope: Scope) -> int | None:

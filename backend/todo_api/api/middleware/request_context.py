@@ -5,7 +5,6 @@ import re
 import time
 import uuid
 
-from starlette.datastructures import MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 REQUEST_ID_HEADER = "X-Request-ID"
@@ -33,11 +32,15 @@ class RequestContextMiddleware:
             nonlocal status_code
             if message["type"] == "http.response.start":
                 status_code = message["status"]
-                headers = MutableHeaders(scope=message)
-                headers[REQUEST_ID_HEADER] = request_id
-                # Task lists are private: no shared cache may keep them.
-                headers.setdefault("Cache-Control", "no-store")
-                headers["X-Content-Type-Options"] = "nosniff"
+                # Raw header pairs: no response sets these but the static docs assets'
+                # Cache-Control (cheaper than a MutableHeaders view on every response).
+                headers = list(message.get("headers", ()))
+                headers.append((b"x-request-id", request_id.encode("latin-1")))
+                headers.append((b"x-content-type-options", b"nosniff"))
+                if not any(name.lower() == b"cache-control" for name, _ in headers):
+                    # Task lists are private: no shared cache may keep them.
+                    headers.append((b"cache-control", b"no-store"))
+                message["headers"] = headers
             await send(message)
 
         try:
