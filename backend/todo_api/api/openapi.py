@@ -2,14 +2,19 @@
 
 FastAPI documents a 422 `HTTPValidationError` on every operation with parameters; this API
 answers bad path/query/header values with 400 and bad bodies with 422, both as `Problem`
-bodies in `application/problem+json`. The document is built once and cached.
+bodies in `application/problem+json`. The bearer scheme is added to the operations that
+authenticate. The document is built once and cached.
 """
 
+from collections.abc import Sequence
 from typing import Any
 
 from fastapi import FastAPI
 from fastapi.openapi.utils import get_openapi
+from fastapi.routing import APIRoute, iter_route_contexts
+from starlette.routing import BaseRoute
 
+from todo_api.api.auth import BEARER_SCHEME, BEARER_SCHEME_NAME, authenticate
 from todo_api.api.problems import PROBLEM_MEDIA_TYPE
 
 _PROBLEM_REF = "#/components/schemas/Problem"
@@ -27,10 +32,31 @@ def install_openapi(app: FastAPI) -> None:
                 tags=app.openapi_tags,
             )
             _use_problem_responses(document)
+            _document_bearer_auth(document, app.routes)
             app.openapi_schema = document
         return app.openapi_schema
 
     app.openapi = openapi  # type: ignore[method-assign]
+
+
+def _document_bearer_auth(document: dict[str, Any], routes: Sequence[BaseRoute]) -> None:
+    """The bearer scheme on exactly the operations whose route depends on `authenticate`."""
+    paths = document.get("paths", {})
+    secured = False
+    # iter_route_contexts sees through included routers, with their prefixes applied.
+    for route in iter_route_contexts(routes):
+        endpoint = route.original_route
+        if not isinstance(endpoint, APIRoute) or route.path not in paths:
+            continue
+        if any(dependency.call is authenticate for dependency in endpoint.dependant.dependencies):
+            for method in route.methods or ():
+                paths[route.path][method.lower()]["security"] = [{BEARER_SCHEME_NAME: []}]
+                secured = True
+    if secured:
+        schemes = document.setdefault("components", {}).setdefault("securitySchemes", {})
+        schemes[BEARER_SCHEME_NAME] = BEARER_SCHEME.model_dump(
+            mode="json", by_alias=True, exclude_none=True
+        )
 
 
 def _use_problem_responses(document: dict[str, Any]) -> None:
