@@ -2,6 +2,7 @@
 PgBouncer in transaction mode (Neon's pooled endpoint)."""
 
 from collections.abc import AsyncIterator, Callable, Iterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 
 import httpx
@@ -129,6 +130,23 @@ async def clean_app(app: FastAPI) -> FastAPI:
 
 def token_for(user_id: str) -> str:
     return mint_development_token(TEST_SECRET, user_id)
+
+
+@asynccontextmanager
+async def serving(
+    settings: Settings, user_id: str = ALICE
+) -> AsyncIterator[tuple[FastAPI, httpx.AsyncClient]]:
+    """A started app of its own, and an in-process client that sends `user_id`'s token."""
+    app = create_app(settings)
+    async with (
+        app.router.lifespan_context(app),
+        httpx.AsyncClient(
+            transport=httpx.ASGITransport(app=app, raise_app_exceptions=False),
+            base_url="http://testserver",
+            headers={"Authorization": f"Bearer {token_for(user_id)}"},
+        ) as client,
+    ):
+        yield app, client
 
 
 @pytest.fixture

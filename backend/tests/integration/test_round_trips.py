@@ -12,11 +12,10 @@ import httpx
 import pytest
 from sqlalchemy.engine import make_url
 
-from tests.conftest import ALICE, make_settings, token_for
+from tests.conftest import ALICE, make_settings, serving
 from tests.support.databases import fresh_postgres_database_or_skip
 from tests.support.postgres_admin import migrate, with_host_and_port
 from tests.support.tcp_proxy import TcpProxy
-from todo_api.main import create_app
 
 TASKS = f"/api/v1/{ALICE}/tasks"
 FULL_PAGE = 3  # tasks of the user beyond the page size, so the page alone cannot tell the total
@@ -40,15 +39,8 @@ async def counted() -> AsyncIterator[Counted]:
         await migrate(url)
         server = make_url(url)
         async with TcpProxy(server.host or "127.0.0.1", server.port or 5432) as proxy:
-            app = create_app(make_settings(with_host_and_port(url, "127.0.0.1", proxy.port)))
-            async with (
-                app.router.lifespan_context(app),
-                httpx.AsyncClient(
-                    transport=httpx.ASGITransport(app=app),
-                    base_url="http://testserver",
-                    headers={"Authorization": f"Bearer {token_for(ALICE)}"},
-                ) as client,
-            ):
+            through_proxy = with_host_and_port(url, "127.0.0.1", proxy.port)
+            async with serving(make_settings(through_proxy)) as (_, client):
                 for n in range(FULL_PAGE + 1):
                     response = await client.post(TASKS, json={"title": f"task {n}"})
                     assert response.status_code == 201

@@ -14,7 +14,7 @@ import pytest
 from fastapi import FastAPI
 from sqlalchemy.engine import make_url
 
-from tests.conftest import ALICE, make_settings, token_for
+from tests.conftest import ALICE, make_settings, serving
 from tests.support.databases import fresh_postgres_database_or_skip
 from tests.support.postgres_admin import (
     WAITING_ON_A_LOCK,
@@ -27,7 +27,6 @@ from tests.support.postgres_admin import (
 )
 from tests.support.tcp_proxy import TcpProxy
 from todo_api.config import Settings
-from todo_api.main import create_app
 
 pytestmark = pytest.mark.slow
 
@@ -73,17 +72,8 @@ async def outage_behind_proxy(postgres_url: str, **settings: object) -> AsyncIte
     await migrate(postgres_url)
     server = make_url(postgres_url)
     async with TcpProxy(server.host or "127.0.0.1", server.port or 5432) as proxy:
-        app = create_app(
-            make_settings(with_host_and_port(postgres_url, "127.0.0.1", proxy.port), **settings)
-        )
-        async with (
-            app.router.lifespan_context(app),
-            httpx.AsyncClient(
-                transport=httpx.ASGITransport(app=app, raise_app_exceptions=False),
-                base_url="http://testserver",
-                headers={"Authorization": f"Bearer {token_for(ALICE)}"},
-            ) as client,
-        ):
+        through_proxy = with_host_and_port(postgres_url, "127.0.0.1", proxy.port)
+        async with serving(make_settings(through_proxy, **settings)) as (app, client):
             created = await client.post(TASKS, json={"title": "Survives the outage"})
             assert created.status_code == 201, created.text
             yield Outage(proxy, client, app, created.json()["id"])

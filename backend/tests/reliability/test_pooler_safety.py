@@ -4,21 +4,17 @@ role default that holds on every server connection, and prepared statements are 
 
 import logging
 import time
-from collections.abc import AsyncIterator, Iterator
-from contextlib import asynccontextmanager
+from collections.abc import Iterator
 
-import httpx
 import psycopg
 import pytest
-from fastapi import FastAPI
 from sqlalchemy import text
 
-from tests.conftest import ALICE, make_settings, token_for
+from tests.conftest import ALICE, make_settings, serving
 from tests.support.databases import fresh_postgres_database_or_skip
 from tests.support.pgbouncer import PgBouncer
 from tests.support.postgres_admin import WAITING_ON_A_LOCK, libpq_url, with_host_and_port
 from todo_api.config import Settings
-from todo_api.main import create_app
 from todo_api.migrations import migrate_database, upgrade_to_head
 
 pytestmark = pytest.mark.slow
@@ -33,20 +29,6 @@ MAX_SECONDS_ON_A_LOCKED_ROW = 2.5
 def postgres_url() -> Iterator[str]:
     with fresh_postgres_database_or_skip() as url:
         yield url
-
-
-@asynccontextmanager
-async def serving(settings: Settings) -> AsyncIterator[tuple[FastAPI, httpx.AsyncClient]]:
-    app = create_app(settings)
-    async with (
-        app.router.lifespan_context(app),
-        httpx.AsyncClient(
-            transport=httpx.ASGITransport(app=app, raise_app_exceptions=False),
-            base_url="http://testserver",
-            headers={"Authorization": f"Bearer {token_for(ALICE)}"},
-        ) as client,
-    ):
-        yield app, client
 
 
 async def migrate_with_defaults(settings: Settings) -> None:
