@@ -5,6 +5,7 @@ import subprocess
 import time
 from collections.abc import Iterable
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlsplit
 
 import psycopg
@@ -42,6 +43,12 @@ class BenchDatabase:
         user = f"{parts.username}@" if parts.username else ""
         return parts._replace(netloc=f"{user}127.0.0.1:{port}").geturl()
 
+    def _maintenance_connection(self, *, autocommit: bool) -> psycopg.Connection[Any]:
+        """A direct connection for seeding and restoring: `todo-api migrate` stores the
+        service's statement timeout as a default of the role in this database, which a COPY
+        of a million rows or a VACUUM must not be held to."""
+        return psycopg.connect(self.url, autocommit=autocommit, options="-c statement_timeout=0")
+
     def create(self) -> None:
         with psycopg.connect(self._admin_url, autocommit=True) as admin:
             admin.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(self.name)))
@@ -58,7 +65,7 @@ class BenchDatabase:
         )
 
     def server_version(self) -> str:
-        with psycopg.connect(self.url) as conn:
+        with self._maintenance_connection(autocommit=False) as conn:
             row = conn.execute("SHOW server_version").fetchone()
         return str(row[0]) if row else "unknown"
 
@@ -68,7 +75,7 @@ class BenchDatabase:
         total = sum(cohort.rows for cohort in cohorts)
         self.seed += 1
         maker = RowMaker(self.seed)
-        with psycopg.connect(self.url, autocommit=True) as conn:
+        with self._maintenance_connection(autocommit=True) as conn:
             conn.execute("TRUNCATE tasks")
             lines = maker.lines(owners_of(cohorts), SEED_BASE, min(1.0, sample_size / total))
             _copy(conn, lines)
@@ -79,14 +86,14 @@ class BenchDatabase:
         """Extra rows for the delete workloads, every one of them returned."""
         self.seed += 1
         maker = RowMaker(self.seed)
-        with psycopg.connect(self.url, autocommit=True) as conn:
+        with self._maintenance_connection(autocommit=True) as conn:
             _copy(conn, maker.lines(owners, POOL_BASE, sample_rate=1.0))
             conn.execute("ANALYZE tasks")
         return maker.sample
 
     def restore(self) -> None:
         """Back to the seeded rows: drop pools and created tasks, then vacuum."""
-        with psycopg.connect(self.url, autocommit=True) as conn:
+        with self._maintenance_connection(autocommit=True) as conn:
             conn.execute(
                 "DELETE FROM tasks WHERE created_at < %s OR created_at >= %s",
                 (SEED_BASE, SEED_BASE.replace(year=SEED_BASE.year + 1)),
@@ -95,7 +102,7 @@ class BenchDatabase:
 
     def sessions(self) -> int:
         """Connections ever opened to this database (the statistics lag up to a second)."""
-        with psycopg.connect(self.url, autocommit=True) as conn:
+        with self._maintenance_connection(autocommit=True) as conn:
             row = conn.execute(
                 "SELECT sessions FROM pg_stat_database WHERE datname = current_database()"
             ).fetchone()
