@@ -23,6 +23,9 @@ from todo_api.database import Database
 from todo_api.migrations import migrate_database
 from todo_api.role_defaults import warn_unless_role_defaults_in_force
 
+# Generation thresholds of the cyclic garbage collector (CPython's default: 700, 10, 10).
+GC_THRESHOLDS = (50_000, 20, 100)
+
 API_DESCRIPTION = """
 Tasks of the multi-user Todo application. Every task belongs to one Better Auth user;
 every `/api/v1/{user_id}/tasks` request must carry that user's token.
@@ -68,6 +71,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             # collector's reach keeps full collections short (the p99 tail in the benchmark).
             gc.collect()
             gc.freeze()
+            # A 1000-task page allocates ~10,000 objects; with the default threshold (700)
+            # the cyclic collector ran dozens of times per page. Measured on list-1000:
+            # 6.3 -> 4.6 ms of CPU and p99/p50 2.8 -> 1.2; get-one -10% CPU. Reference
+            # counting still frees everything acyclic at once, so memory barely moves.
+            gc.set_threshold(*GC_THRESHOLDS)
             try:
                 yield
             finally:
