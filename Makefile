@@ -41,7 +41,7 @@ migrate: install
 openapi: install
 	$(VENV)/bin/todo-api openapi > specs/contracts/openapi.json
 
-## bench: project vs raw-driver baseline on a local PostgreSQL (~12 min; results in specs/performance.md)
+## bench: project vs raw-driver baseline on a local PostgreSQL (~14 min; results in specs/performance.md)
 bench: install
 	PYTHONPATH=backend $(VENV)/bin/python -m benchmarks.run
 
