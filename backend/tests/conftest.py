@@ -12,14 +12,15 @@ from sqlalchemy import delete
 from sqlalchemy.engine import make_url
 
 from tests.support.databases import (
+    REQUIRE_POSTGRES,
     fresh_postgres_database,
-    postgres_required,
     postgres_server_url,
     postgres_unreachable_reason,
     sqlite_url,
 )
-from tests.support.pgbouncer import PgBouncer, running_pgbouncer, skip_or_fail_without_pgbouncer
+from tests.support.pgbouncer import PgBouncer, pgbouncer_executable, running_pgbouncer
 from tests.support.postgres_admin import with_host_and_port
+from tests.support.requirements import is_required, missing
 from todo_api.auth.development_token import mint_development_token
 from todo_api.config import Settings
 from todo_api.main import create_app
@@ -36,10 +37,17 @@ _postgres_skip_reason: str | None = None
 def pytest_configure(config: pytest.Config) -> None:
     global _postgres_skip_reason
     _postgres_skip_reason = postgres_unreachable_reason()
-    if _postgres_skip_reason and postgres_required():
+    if _postgres_skip_reason and is_required(REQUIRE_POSTGRES):
         raise pytest.UsageError(
             f"REQUIRE_POSTGRES is set but PostgreSQL at {postgres_server_url()} is not "
             f"reachable: {_postgres_skip_reason}"
+        )
+
+
+def skip_without_postgres() -> None:
+    if _postgres_skip_reason:
+        missing(
+            f"PostgreSQL is not reachable: {_postgres_skip_reason}", required_by=REQUIRE_POSTGRES
         )
 
 
@@ -64,9 +72,10 @@ class DatabaseTarget:
 @pytest.fixture(scope="session")
 def pgbouncer() -> Iterator[PgBouncer]:
     """One PgBouncer (transaction mode, 2 server connections) in front of the test server."""
-    executable = skip_or_fail_without_pgbouncer()
-    if _postgres_skip_reason:
-        pytest.skip(f"PostgreSQL not reachable: {_postgres_skip_reason}")
+    executable = pgbouncer_executable() or missing(
+        "pgbouncer is not installed (apt-get install pgbouncer)", required_by="REQUIRE_PGBOUNCER"
+    )
+    skip_without_postgres()
     server = make_url(postgres_server_url())
     with running_pgbouncer(executable, server.host or "127.0.0.1", server.port or 5432) as bouncer:
         yield bouncer
@@ -80,8 +89,7 @@ def database_target(
     if request.param == "sqlite":
         yield DatabaseTarget(sqlite_url(tmp_path_factory.mktemp("sqlite")), {})
         return
-    if _postgres_skip_reason:
-        pytest.skip(f"PostgreSQL not reachable: {_postgres_skip_reason}")
+    skip_without_postgres()
     if request.param == "postgresql":
         with fresh_postgres_database() as url:
             yield DatabaseTarget(url, {})

@@ -23,7 +23,6 @@ import pytest
 
 from tests.conftest import ALICE, TEST_SECRET
 from tests.container.measurements import record
-from tests.container.requirement import skip_or_fail
 from tests.support.api_process import ApiProcess, free_port, stop, wait_until_healthy
 from tests.support.buildah import (
     ISOLATION,
@@ -42,6 +41,9 @@ from tests.support.databases import fresh_postgres_database_or_skip
 from tests.support.debian_base import BaseImageError, build_base_image
 from tests.support.postgres_admin import libpq_url
 from tests.support.process_tree import command_line, leaf_descendants
+from tests.support.requirements import missing
+
+REQUIRE_CONTAINER = "REQUIRE_CONTAINER"
 
 pytestmark = pytest.mark.container
 
@@ -79,12 +81,17 @@ def ensure_base_image(workdir: Path) -> None:
         record(f"base image {BASE_IMAGE}: reused from buildah's storage")
         return
     if shutil.which("debootstrap") is None and not Path("/usr/sbin/debootstrap").exists():
-        skip_or_fail("debootstrap is not installed (apt-get install debootstrap)")
+        missing(
+            "debootstrap is not installed (apt-get install debootstrap)",
+            required_by=REQUIRE_CONTAINER,
+        )
     started = time.monotonic()
     try:
         build_base_image(BASE_IMAGE, workdir)
     except (BaseImageError, BuildahError) as error:
-        skip_or_fail(f"the Debian base image could not be made here: {error}")
+        missing(
+            f"the Debian base image could not be made here: {error}", required_by=REQUIRE_CONTAINER
+        )
     record(
         f"base image {BASE_IMAGE}: made from Debian packages in "
         f"{time.monotonic() - started:.0f} s, {image_size_bytes(BASE_IMAGE) / 1e6:.0f} MB"
@@ -94,7 +101,7 @@ def ensure_base_image(workdir: Path) -> None:
 @pytest.fixture(scope="module")
 def image(tmp_path_factory: pytest.TempPathFactory) -> str:
     if reason := unavailable_reason():
-        skip_or_fail(reason)
+        missing(reason, required_by=REQUIRE_CONTAINER)
     ensure_base_image(tmp_path_factory.mktemp("base-image"))
     previous = image_id(IMAGE)
     started = time.monotonic()

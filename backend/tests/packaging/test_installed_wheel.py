@@ -18,6 +18,7 @@ from tests.conftest import ALICE, TEST_SECRET
 from tests.support.api_process import running_api, server_environment
 from tests.support.crud_roundtrip import exercise_crud
 from tests.support.databases import fresh_postgres_database_or_skip
+from tests.support.requirements import missing
 
 pytestmark = pytest.mark.slow
 
@@ -42,7 +43,7 @@ def uv_executable() -> str:
     pinned = REPO_ROOT / ".tools" / "bin" / "uv"  # the Makefile's uv
     found = str(pinned) if pinned.exists() else shutil.which("uv")
     if found is None:
-        pytest.skip("uv is not installed: run `make install`")
+        missing("uv is not installed: run `make install`", required_by="REQUIRE_PACKAGING")
     return found
 
 

@@ -15,6 +15,7 @@ from tests.support.databases import fresh_postgres_database_or_skip
 from tests.support.pgbouncer import PgBouncer
 from tests.support.postgres_admin import WAITING_ON_A_LOCK, libpq_url, with_host_and_port
 from todo_api.config import Settings
+from todo_api.engine import create_engine
 from todo_api.migrations import migrate_database, upgrade_to_head
 
 pytestmark = pytest.mark.slow
@@ -32,9 +33,9 @@ def postgres_url() -> Iterator[str]:
 
 
 async def migrate_with_defaults(settings: Settings) -> None:
-    """What `todo-api migrate` does: the schema, then the role defaults."""
-    async with serving(settings) as (app, _):
-        await migrate_database(app.state.database.engine, settings)
+    """What `todo-api migrate` does: the schema, then the role defaults (it disposes the
+    engine it is given)."""
+    await migrate_database(create_engine(settings), settings)
 
 
 @pytest.mark.parametrize("route", ["direct", "pgbouncer"])

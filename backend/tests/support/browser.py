@@ -5,16 +5,16 @@ or Playwright's driver is missing the browser tests skip with the reason, unless
 REQUIRE_BROWSER=1 (CI) asks for a failure instead.
 """
 
-import os
 import shutil
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import NoReturn
 
-import pytest
 from playwright.async_api import Browser, async_playwright
 from playwright.async_api import Error as PlaywrightError
+
+from tests.support.requirements import missing
 
 DEFAULT_CHROMIUM = Path("/usr/bin/chromium")
 # Headless, and nothing the browser would fetch on its own (updates, sync, QUIC probes).
@@ -31,15 +31,10 @@ CHROMIUM_ARGS = [
 LAUNCH_TIMEOUT_MS = 30_000
 
 
-def browser_required() -> bool:
-    return os.environ.get("REQUIRE_BROWSER", "") not in ("", "0")
-
-
 def browser_unavailable(reason: str) -> NoReturn:
-    message = f"Chromium for the browser tests is unavailable: {reason}"
-    if browser_required():
-        pytest.fail(f"REQUIRE_BROWSER is set. {message}")
-    pytest.skip(f"{message} (set REQUIRE_BROWSER=1 to fail instead)")
+    missing(
+        f"Chromium for the browser tests is unavailable: {reason}", required_by="REQUIRE_BROWSER"
+    )
 
 
 def chromium_executable() -> Path:

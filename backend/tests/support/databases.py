@@ -8,9 +8,11 @@ from pathlib import Path
 from urllib.parse import quote
 
 import psycopg
-import pytest
 from psycopg import sql
 
+from tests.support.requirements import missing
+
+REQUIRE_POSTGRES = "REQUIRE_POSTGRES"
 DEFAULT_POSTGRES_URL = "postgresql://postgres@127.0.0.1:5432/postgres"
 
 
@@ -26,10 +28,6 @@ def postgres_unreachable_reason() -> str | None:
     except psycopg.Error as error:
         return f"{type(error).__name__}: {str(error).strip().splitlines()[0]}"
     return None
-
-
-def postgres_required() -> bool:
-    return os.environ.get("REQUIRE_POSTGRES", "") not in {"", "0", "false"}
 
 
 @contextmanager
@@ -55,9 +53,7 @@ def fresh_postgres_database_or_skip() -> Iterator[str]:
     so a PostgreSQL test can never pass by being skipped there.
     """
     if reason := postgres_unreachable_reason():
-        if postgres_required():
-            pytest.fail(f"REQUIRE_POSTGRES is set but PostgreSQL is not reachable: {reason}")
-        pytest.skip(f"PostgreSQL not reachable: {reason}")
+        missing(f"PostgreSQL is not reachable: {reason}", required_by=REQUIRE_POSTGRES)
     with fresh_postgres_database() as url:
         yield url
 

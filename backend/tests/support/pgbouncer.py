@@ -19,7 +19,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-import pytest
+from tests.support.api_process import free_port
 
 _CANDIDATES = ("pgbouncer", "/usr/sbin/pgbouncer")
 _START_TIMEOUT_SECONDS = 10.0
@@ -42,21 +42,6 @@ def pgbouncer_executable() -> str | None:
     return None
 
 
-def pgbouncer_required() -> bool:
-    return os.environ.get("REQUIRE_PGBOUNCER", "") not in {"", "0", "false"}
-
-
-def skip_or_fail_without_pgbouncer() -> str:
-    """The executable, or skip (fail where REQUIRE_PGBOUNCER is set, as in CI)."""
-    executable = pgbouncer_executable()
-    if executable is None:
-        reason = "pgbouncer is not installed (apt-get install pgbouncer)"
-        if pgbouncer_required():
-            pytest.fail(f"REQUIRE_PGBOUNCER is set but {reason}")
-        pytest.skip(reason)
-    return executable
-
-
 @contextmanager
 def running_pgbouncer(
     executable: str, upstream_host: str, upstream_port: int, *, server_pool_size: int = 2
@@ -64,7 +49,7 @@ def running_pgbouncer(
     """Start PgBouncer in front of `upstream`, wait until it accepts, stop it afterwards."""
     run_as = _unprivileged_user()
     directory = Path(tempfile.mkdtemp(prefix="todo-pgbouncer-"))
-    port = _free_port()
+    port = free_port()
     log_path = directory / "pgbouncer.log"
     ini = directory / "pgbouncer.ini"
     (directory / "userlist.txt").write_text('"postgres" ""\n')
@@ -111,13 +96,6 @@ def _unprivileged_user() -> pwd.struct_passwd | None:
     if os.geteuid() != 0:
         return None
     return pwd.getpwnam("postgres")
-
-
-def _free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-        return port
 
 
 def _wait_until_listening(process: subprocess.Popen[bytes], port: int, log_path: Path) -> None:
