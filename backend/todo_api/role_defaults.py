@@ -51,33 +51,21 @@ async def warn_unless_role_defaults_in_force(engine: AsyncEngine, settings: Sett
     """Log loudly when a fresh session does not get the configured limits."""
     if engine.dialect.name != "postgresql":
         return
+    expected = role_defaults(settings)
+    # pg_settings gives both limits in one round trip, in milliseconds without a unit.
+    query = text("SELECT name, setting FROM pg_settings WHERE name = ANY(:names)")
     try:
         async with engine.connect() as connection:
-            current = {
-                name: (
-                    await connection.execute(text("SELECT current_setting(:name)"), {"name": name})
-                ).scalar_one()
-                for name in role_defaults(settings)
-            }
+            rows = (await connection.execute(query, {"names": list(expected)})).all()
     except Exception as error:  # the database may be down at start-up: readiness says so
         logger.warning("could not check the database's limits: %s", type(error).__name__)
         return
-    for name, expected in role_defaults(settings).items():
-        if _as_milliseconds(current[name]) != int(expected):
+    for name, current in rows:
+        if current != expected[name]:
             logger.warning(
-                "the database's %s is %s, not the configured %s ms: run `todo-api migrate` "
+                "the database's %s is %s ms, not the configured %s ms: run `todo-api migrate` "
                 "to store it as a default of the database role",
                 name,
-                current[name],
-                expected,
+                current,
+                expected[name],
             )
-
-
-def _as_milliseconds(setting: str) -> int | None:
-    """PostgreSQL shows time settings with a unit (`3s`, `500ms`, `1min`, `0`)."""
-    units = {"ms": 1, "s": 1000, "min": 60_000, "h": 3_600_000, "d": 86_400_000}
-    number = setting.rstrip("abcdefghijklmnopqrstuvwxyz")
-    unit = setting[len(number) :] or "ms"
-    if not number.isdigit() or unit not in units:
-        return None
-    return int(number) * units[unit]

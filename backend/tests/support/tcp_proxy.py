@@ -124,12 +124,10 @@ class TcpProxy:
             await self._flowing.wait()  # hanging: the client waits for a greeting forever
             upstream_reader, upstream = await asyncio.open_connection(*self._upstream)
             self._writers.add(upstream)
-            # Per connection: did the server speak last? Then the client's next burst is a new
-            # round trip.
-            answered = [True]
+            turns = _Turns(self)
             await asyncio.gather(
-                self._pipe(client_reader, upstream, on_data=lambda: self._client_sent(answered)),
-                self._pipe(upstream_reader, client, on_data=lambda: answered.__setitem__(0, True)),
+                self._pipe(client_reader, upstream, on_data=turns.client_sent),
+                self._pipe(upstream_reader, client, on_data=turns.server_sent),
             )
         except OSError:
             pass
@@ -143,11 +141,6 @@ class TcpProxy:
                 if writer is not None:
                     self._writers.discard(writer)
                     writer.close()
-
-    def _client_sent(self, answered: list[bool]) -> None:
-        if answered[0]:
-            self.round_trips += 1
-            answered[0] = False
 
     async def _pipe(
         self,
@@ -206,6 +199,22 @@ class TcpProxy:
             with contextlib.suppress(asyncio.CancelledError, OSError):
                 await delivery
             writer.close()
+
+
+class _Turns:
+    """Who spoke last on one connection: a client burst after the server's is a round trip."""
+
+    def __init__(self, proxy: TcpProxy) -> None:
+        self._proxy = proxy
+        self._server_spoke_last = True
+
+    def client_sent(self) -> None:
+        if self._server_spoke_last:
+            self._proxy.round_trips += 1
+            self._server_spoke_last = False
+
+    def server_sent(self) -> None:
+        self._server_spoke_last = True
 
 
 def _reset(writer: asyncio.StreamWriter) -> None:
