@@ -5,8 +5,8 @@ user's tasks, so toggles and deletes race on the same rows. Every answer is reco
 afterwards the database must agree with them exactly: each 201 task holds the content sent
 (or of its last 200 PUT, which only its creator sends), flipped once per 200 toggle; each
 204 task is gone; nothing answered 5xx. During the load a GET may return any content the
-task was given, since it can race another client's PUT. It runs against PostgreSQL directly and through
-PgBouncer in transaction mode with 2 server connections (Neon's pooled endpoint).
+task was given, since it can race another client's PUT. It runs against PostgreSQL directly
+and through PgBouncer in transaction mode with 2 server connections (Neon's pooled endpoint).
 """
 
 import asyncio
