@@ -43,7 +43,6 @@ void start(void) { CALLGRIND_ZERO_STATS; CALLGRIND_START_INSTRUMENTATION; }
 void stop(void) { CALLGRIND_STOP_INSTRUMENTATION; }
 """
 _SECRET = "instruction-count-secret-0123456789abcdefgh"  # noqa: S105 (a local throw-away)
-_USER = "benchUser0000000000000000000001"
 
 
 def main() -> None:
@@ -126,25 +125,27 @@ async def _loop(operation: str, switch: ctypes.CDLL, url: str) -> None:
     # Access lines go to stderr, which the parent reads: written as in production.
     configure_logging("INFO", json_lines=True)
     app = create_app(settings)
-    token = mint_development_token(_SECRET, _USER, ttl_seconds=3600)
+    # A user of its own per operation: the list's length does not depend on what ran before.
+    user = f"bench_{operation}"
+    token = mint_development_token(_SECRET, user, ttl_seconds=3600)
     async with app.router.lifespan_context(app):
-        task_id = await _seed(app, token)
+        task_id = await _seed(app, user, token)
         request = _requests(task_id)[operation]
         for measured in (False, True):
             if measured:
                 switch.start()
             for _ in range(MEASURED if measured else WARM_UP):
-                status = await _call(app, token, *request)
+                status = await _call(app, user, token, *request)
                 if status >= 400:
                     raise RuntimeError(f"{operation} answered {status}")
         switch.stop()
 
 
-async def _seed(app: Any, token: str) -> str:
+async def _seed(app: Any, user: str, token: str) -> str:
     body = json.dumps({"title": "seed"}).encode()
     created: dict[str, Any] = {}
     for _ in range(10):
-        await _call(app, token, "POST", "", body, created)
+        await _call(app, user, token, "POST", "", body, created)
     return str(json.loads(created["body"])["id"])
 
 
@@ -161,6 +162,7 @@ def _requests(task_id: str) -> dict[str, tuple[str, str, bytes]]:
 
 async def _call(
     app: Any,
+    user: str,
     token: str,
     method: str,
     suffix: str,
@@ -176,8 +178,8 @@ async def _call(
         "http_version": "1.1",
         "method": method,
         "scheme": "http",
-        "path": f"/api/v1/{_USER}/tasks{suffix}",
-        "raw_path": f"/api/v1/{_USER}/tasks{suffix}".encode(),
+        "path": f"/api/v1/{user}/tasks{suffix}",
+        "raw_path": f"/api/v1/{user}/tasks{suffix}".encode(),
         "query_string": b"",
         "root_path": "",
         "headers": headers,
