@@ -83,11 +83,19 @@ def send_head_of(port: int, head_bytes: int, timeout: float = 10.0) -> int:
     return sent
 
 
-def get(sock: socket.socket, path: str, *headers: str) -> http.client.HTTPResponse:
+def request(
+    sock: socket.socket, method: str, path: str, *headers: str, body: bytes = b""
+) -> http.client.HTTPResponse:
     """One request on an open (keep-alive) connection; the response is read in full."""
-    lines = [f"GET {path} HTTP/1.1", "Host: 127.0.0.1", *headers, "", ""]
-    sock.sendall("\r\n".join(lines).encode())
-    response = http.client.HTTPResponse(sock)
+    if body:
+        headers = (*headers, "Content-Type: application/json", f"Content-Length: {len(body)}")
+    lines = [f"{method} {path} HTTP/1.1", "Host: 127.0.0.1", *headers, "", ""]
+    sock.sendall("\r\n".join(lines).encode() + body)
+    response = http.client.HTTPResponse(sock, method=method)
     response.begin()
     response.read()
     return response
+
+
+def get(sock: socket.socket, path: str, *headers: str) -> http.client.HTTPResponse:
+    return request(sock, "GET", path, *headers)
