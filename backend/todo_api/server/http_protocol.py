@@ -185,7 +185,10 @@ class BoundedHttpProtocol(HttpToolsProtocol):
         if cycle is None or cycle.response_complete:
             waiting = True  # for the next request's head (or the rest of an ignored body)
         else:  # a request is in the app: only its unfinished body is the client's to send
-            waiting = cycle.more_body and not self.flow.read_paused
+            # (not while the body waits for our `100 Continue`, or for us to read again)
+            waiting = (
+                cycle.more_body and not cycle.waiting_for_100_continue and not self.flow.read_paused
+            )
         if not waiting:
             self._rearm(self._limits.timeout_seconds)
         elif now - self._waiting_since < self._limits.timeout_seconds:
