@@ -99,6 +99,9 @@ def _serve(settings: Settings, host: str, port: int, workers: int) -> int:
         log_config=None,  # keep the logging configured above
         access_log=False,  # the app logs each request itself, with its request id
         proxy_headers=True,
+        # Head size and time limits, Host required (by import string: each worker builds it).
+        http="todo_api.server.http_protocol:BoundedHttpProtocol",
+        server_header=False,  # no `Server: uvicorn`
         timeout_graceful_shutdown=15,
     )
     return 0

@@ -90,6 +90,13 @@ class Settings(BaseSettings):
     jwks_min_refetch_interval_seconds: float = Field(default=10.0, ge=0)
     jwks_fetch_timeout_seconds: float = Field(default=3.0, gt=0, le=30)
 
+    # The request line plus headers, in bytes (431 past it, read no further): the largest
+    # Better Auth credential (a 24 KiB token or a chunked ~16 KiB cookie) fits with room.
+    max_request_head_bytes: int = Field(default=32 * 1024, ge=8 * 1024, le=1024 * 1024)
+    # A complete request head must arrive within this many seconds of the connection opening
+    # (or of the previous response), and a request body may pause no longer than this.
+    request_head_timeout_seconds: float = Field(default=10.0, gt=0, le=30)
+
     @field_validator("database_url")
     @classmethod
     def _normalize_database_url(cls, value: str) -> str:

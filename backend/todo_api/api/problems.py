@@ -53,12 +53,18 @@ _STATUS_CODES: Mapping[int, str] = {
     403: "ACCESS_DENIED",
     404: "NOT_FOUND",
     405: "METHOD_NOT_ALLOWED",
+    408: "REQUEST_TIMEOUT",
     412: "PRECONDITION_FAILED",
     413: "PAYLOAD_TOO_LARGE",
     415: "UNSUPPORTED_MEDIA_TYPE",
     422: "VALIDATION_ERROR",
+    431: "HEADERS_TOO_LARGE",
     503: "BACKEND_UNAVAILABLE",
 }
+
+
+def default_code(status: int) -> str:
+    return _STATUS_CODES.get(status, "INTERNAL_ERROR" if status >= 500 else "ERROR")
 
 
 def problem_response(
@@ -74,7 +80,7 @@ def problem_response(
         title=status_title(status),
         status=status,
         detail=detail,
-        code=code or _STATUS_CODES.get(status, "INTERNAL_ERROR" if status >= 500 else "ERROR"),
+        code=code or default_code(status),
         request_id=getattr(request.state, "request_id", None),
         errors=errors,
     )

@@ -15,8 +15,9 @@ class Problem(BaseModel):
     detail: str = Field(description="A sentence for humans.", examples=["Task not found."])
     code: str = Field(
         description="Stable machine code: BAD_REQUEST, AUTH_FAILED, ACCESS_DENIED, NOT_FOUND, "
-        "METHOD_NOT_ALLOWED, PRECONDITION_FAILED, PAYLOAD_TOO_LARGE, UNSUPPORTED_MEDIA_TYPE, "
-        "VALIDATION_ERROR, BACKEND_UNAVAILABLE, INTERNAL_ERROR.",
+        "METHOD_NOT_ALLOWED, REQUEST_TIMEOUT, PRECONDITION_FAILED, PAYLOAD_TOO_LARGE, "
+        "UNSUPPORTED_MEDIA_TYPE, VALIDATION_ERROR, HEADERS_TOO_LARGE, BACKEND_UNAVAILABLE, "
+        "INTERNAL_ERROR.",
         examples=["NOT_FOUND"],
     )
     request_id: str | None = Field(default=None, description="Also sent as `X-Request-ID`.")
