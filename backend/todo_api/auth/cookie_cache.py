@@ -11,7 +11,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from todo_api.auth.claims import TimeRules, is_finite_number
-from todo_api.auth.principal import Principal, is_valid_user_id
+from todo_api.auth.principal import Principal, principal_of
 from todo_api.errors import AuthenticationFailed
 
 # The only date form Better Auth revives from the cookie's JSON (its `safeJSONParse`); any
@@ -27,15 +27,7 @@ def principal_from_session_cache(payload: dict[str, Any], times: TimeRules) -> P
     if not is_finite_number(payload.get("updatedAt")):
         raise AuthenticationFailed("The session cookie does not hold a session.")
     times.check_not_past(_instant(session.get("expiresAt")), "The session has expired.")
-    user_id = user.get("id")
-    if not is_valid_user_id(user_id):
-        raise AuthenticationFailed("The token's user id is not valid.")
-    email, name = user.get("email"), user.get("name")
-    return Principal(
-        user_id=user_id,
-        email=email if isinstance(email, str) else None,
-        name=name if isinstance(name, str) else None,
-    )
+    return principal_of(user.get("id"), user.get("email"), user.get("name"))
 
 
 def _instant(value: object) -> float:

@@ -23,16 +23,19 @@ class Principal:
     name: str | None = None
 
 
-def principal_from_subject(claims: dict[str, Any]) -> Principal:
-    """The caller a JWT names in `sub` (jwt() plugin and minted tokens), with its email/name."""
-    user_id = claims.get("sub")
+def principal_of(user_id: object, email: object, name: object) -> Principal:
+    """The caller a verified credential names; a missing or odd user id is refused."""
     if user_id is None:
         raise AuthenticationFailed("The token does not name a user.")
     if not is_valid_user_id(user_id):
         raise AuthenticationFailed("The token's user id is not valid.")
-    email, name = claims.get("email"), claims.get("name")
     return Principal(
         user_id=user_id,
         email=email if isinstance(email, str) else None,
         name=name if isinstance(name, str) else None,
     )
+
+
+def principal_from_subject(claims: dict[str, Any]) -> Principal:
+    """The caller a JWT names in `sub` (jwt() plugin and minted tokens), with its email/name."""
+    return principal_of(claims.get("sub"), claims.get("email"), claims.get("name"))

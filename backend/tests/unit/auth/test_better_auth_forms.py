@@ -2,6 +2,7 @@
 verifies as Better Auth itself verifies it, and tampered, expired or foreign ones are refused."""
 
 import json
+import random
 import time
 from collections.abc import AsyncIterator, Callable, Sequence
 from dataclasses import dataclass
@@ -344,3 +345,29 @@ async def test_a_session_as_big_as_better_auth_makes_fits(make_verifier: MakeVer
         session_data | {"user": session_data["user"] | {"image": image * 2}}, expires_at, SECRET
     )
     assert "too long" in await refused(make_verifier(), bigger)
+
+
+@pytest.mark.parametrize("form", FORMS)
+async def test_mangled_credentials_of_every_form_only_ever_raise_authentication_failed(
+    form: Form, make_verifier: MakeVerifier
+) -> None:
+    verifier = make_verifier(form.jwks, secrets=[SECRET, OLD_SECRET])
+    original = await verifier.verify(form.token)
+    rng = random.Random(f"mangle-{form.name}")
+    alphabet = "ABCxyz019-_.=+/ \x00é"
+    for _ in range(150):
+        token, position = form.token, rng.randrange(len(form.token))
+        replacement = rng.choice([c for c in alphabet if c != token[position]])
+        mangled = rng.choice(
+            [
+                token[:position] + replacement + token[position + 1 :],
+                token[:position],
+                token[:position] + replacement + token[position:],
+            ]
+        )
+        try:
+            principal = await verifier.verify(mangled)
+        except AuthenticationFailed:
+            continue
+        # Only a change base64url ignores (the low bits of a segment's last character) passes.
+        assert principal == original, mangled
