@@ -7,7 +7,7 @@ session's `expiresAt` has passed; both are enforced here.
 """
 
 import re
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from todo_api.auth.claims import TimeRules, is_finite_number
@@ -16,7 +16,8 @@ from todo_api.errors import AuthenticationFailed
 
 # The only date form Better Auth revives from the cookie's JSON (its `safeJSONParse`); any
 # other `session.expiresAt` fails its schema, and the cache is not used.
-_ISO_INSTANT = re.compile(r"(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2})(\.\d+)?Z")
+_NO_SESSION_EXPIRY = "The session cookie's session has no valid expiry time."
+_ISO_INSTANT = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d+)?Z")
 
 
 def principal_from_session_cache(payload: dict[str, Any], times: TimeRules) -> Principal:
@@ -31,13 +32,9 @@ def principal_from_session_cache(payload: dict[str, Any], times: TimeRules) -> P
 
 
 def _instant(value: object) -> float:
-    match = _ISO_INSTANT.fullmatch(value) if isinstance(value, str) else None
-    if match is None:
-        raise AuthenticationFailed("The session cookie's session has no valid expiry time.")
+    if not isinstance(value, str) or _ISO_INSTANT.fullmatch(value) is None:
+        raise AuthenticationFailed(_NO_SESSION_EXPIRY)
     try:
-        whole = datetime.strptime(match[1], "%Y-%m-%dT%H:%M:%S").replace(tzinfo=UTC)
+        return datetime.fromisoformat(value).timestamp()
     except ValueError as error:  # a month 13, a February 30th...
-        raise AuthenticationFailed(
-            "The session cookie's session has no valid expiry time."
-        ) from error
-    return whole.timestamp() + float(match[2] or 0)
+        raise AuthenticationFailed(_NO_SESSION_EXPIRY) from error
