@@ -14,9 +14,9 @@ from todo_api.auth.claims import TimeRules, is_finite_number
 from todo_api.auth.principal import Principal, principal_of
 from todo_api.errors import AuthenticationFailed
 
+_NO_SESSION_EXPIRY = "The session cookie's session has no valid expiry time."
 # The only date form Better Auth revives from the cookie's JSON (its `safeJSONParse`); any
 # other `session.expiresAt` fails its schema, and the cache is not used.
-_NO_SESSION_EXPIRY = "The session cookie's session has no valid expiry time."
 _ISO_INSTANT = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d+)?Z")
 
 

@@ -170,7 +170,7 @@ REFUSED: list[tuple[str, Callable[[KeyRing], str]]] = [
     ("subject too long", lambda _: shared_secret_token(claims(sub="u" * 129))),
     ("subject a number", lambda _: shared_secret_token(claims(sub=42))),
     (
-        "session.userId bad",
+        "session claim without a user",
         lambda _: shared_secret_token(claims(sub=None, session={"userId": "../x"})),
     ),
     ("unknown kid", lambda k: k.ed25519.sign(claims(), kid="no-such-key")),
