@@ -20,6 +20,7 @@ _SALT = b"better-auth-session"
 _INFO = b"BetterAuth.js Generated Encryption Key"
 _KEY_BYTES = 64  # A256CBC-HS512 takes a 512-bit key
 _ALGORITHMS = ("dir", "A256CBC-HS512")
+_REGISTRY = jwe.JWERegistry(algorithms=_ALGORITHMS)  # only these two are ever used
 
 
 def derive_session_key(secret: str) -> OctKey:
@@ -59,7 +60,7 @@ class JweCookieReader:
     def _decrypt(token: bytes, candidates: Sequence[OctKey]) -> bytes:
         for key in candidates:
             try:
-                plaintext = jwe.decrypt_compact(token, key, algorithms=_ALGORITHMS).plaintext
+                plaintext = jwe.decrypt_compact(token, key, registry=_REGISTRY).plaintext
             except (JoseError, ValueError, TypeError):
                 continue
             if plaintext is not None:

@@ -371,3 +371,19 @@ async def test_mangled_credentials_of_every_form_only_ever_raise_authentication_
             continue
         # Only a change base64url ignores (the low bits of a segment's last character) passes.
         assert principal == original, mangled
+
+
+@pytest.mark.parametrize(
+    "header",
+    [
+        {"alg": "dir", "enc": "A256GCM"},
+        {"alg": "A256KW", "enc": "A256CBC-HS512"},
+        {"alg": "dir", "enc": "A256CBC-HS512", "zip": "DEF"},
+    ],
+)
+async def test_a_jwe_outside_better_auths_algorithms_is_refused_before_decryption(
+    header: dict[str, str], make_verifier: MakeVerifier
+) -> None:
+    segments = COOKIES["jwe"]["session_data"].split(".")
+    segments[0] = jwt.utils.base64url_encode(json.dumps(header).encode()).decode()
+    assert "encryption algorithm" in await refused(make_verifier(), ".".join(segments))
