@@ -34,6 +34,31 @@ def normalize_database_url(url: str) -> str:
     return f"{scheme}://{rest}"
 
 
+def parse_better_auth_secrets(value: str) -> list[str]:
+    """The secrets of `BETTER_AUTH_SECRETS` ("<version>:<secret>,...", current first), in order.
+
+    Better Auth's own format and rules (context/secret-utils.ts): entries split on commas and
+    trimmed, the version a non-negative integer unique in the list, the secret non-empty.
+    Errors name the entry's position or version, never a secret.
+    """
+    secrets: list[str] = []
+    versions: set[int] = set()
+    for position, entry in enumerate(value.split(","), start=1):
+        version, separator, secret = entry.strip().partition(":")
+        if not separator or not version.strip().isdigit():
+            raise ValueError(
+                f'BETTER_AUTH_SECRETS entry {position} is not "<version>:<secret>" '
+                "with a non-negative integer version"
+            )
+        if int(version) in versions:
+            raise ValueError(f"BETTER_AUTH_SECRETS lists version {int(version)} twice")
+        if not secret.strip():
+            raise ValueError(f"BETTER_AUTH_SECRETS has an empty secret for version {int(version)}")
+        versions.add(int(version))
+        secrets.append(secret.strip())
+    return secrets
+
+
 _POOLER_PORT = 6432
 
 
@@ -43,8 +68,15 @@ def _is_transaction_pooler(database_url: str) -> bool:
     return first_label.endswith("-pooler") or url.port == _POOLER_PORT
 
 
+def _is_production_secret(secret: str) -> bool:
+    return secret != DEVELOPMENT_SECRET and len(secret) >= MIN_PRODUCTION_SECRET_LENGTH
+
+
 class Settings(BaseSettings):
-    model_config = SettingsConfigDict(env_file=".env", extra="ignore", frozen=True)
+    # hide_input_in_errors: a refused setting must not print a secret (or a database password).
+    model_config = SettingsConfigDict(
+        env_file=".env", extra="ignore", frozen=True, hide_input_in_errors=True
+    )
 
     environment: Literal["development", "production"] = "development"
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
@@ -81,6 +113,8 @@ class Settings(BaseSettings):
     max_body_bytes: int = Field(default=64 * 1024, ge=1024, le=10 * 1024 * 1024)
 
     better_auth_secret: SecretStr | None = None
+    # Secret rotation, in Better Auth's format: "2:<new>,1:<old>" (current first).
+    better_auth_secrets: SecretStr | None = None
     better_auth_url: str | None = None
     jwt_jwks_url: str | None = None
     jwt_issuer: str | None = None
@@ -114,20 +148,31 @@ class Settings(BaseSettings):
     def _blank_is_unset(cls, value: object) -> object:
         return None if isinstance(value, str) and not value.strip() else value
 
+    @field_validator("better_auth_secrets")
+    @classmethod
+    def _check_secrets_format(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is None or not value.get_secret_value().strip():
+            return None  # Better Auth too ignores an empty BETTER_AUTH_SECRETS
+        parse_better_auth_secrets(value.get_secret_value())
+        return value
+
     @model_validator(mode="after")
     def _check_auth(self) -> "Settings":
         secret = self.better_auth_secret.get_secret_value() if self.better_auth_secret else None
         if self.environment == "production":
-            if secret is not None and (
-                secret == DEVELOPMENT_SECRET or len(secret) < MIN_PRODUCTION_SECRET_LENGTH
-            ):
+            if secret is not None and not _is_production_secret(secret):
                 raise ValueError(
                     "BETTER_AUTH_SECRET must be at least 32 characters and not the development "
                     "default when ENVIRONMENT=production"
                 )
-            if secret is None and self.jwks_url is None:
+            if not all(_is_production_secret(listed) for listed in self._rotation_secrets):
                 raise ValueError(
-                    "ENVIRONMENT=production needs BETTER_AUTH_SECRET or BETTER_AUTH_URL "
+                    "Every BETTER_AUTH_SECRETS secret must be at least 32 characters and not "
+                    "the development default when ENVIRONMENT=production"
+                )
+            if self.shared_secret is None and self.jwks_url is None:
+                raise ValueError(
+                    "ENVIRONMENT=production needs BETTER_AUTH_SECRET(S) or BETTER_AUTH_URL "
                     "(or JWT_JWKS_URL) to verify tokens"
                 )
         return self
@@ -144,12 +189,35 @@ class Settings(BaseSettings):
 
     @property
     def shared_secret(self) -> str | None:
-        """The HS256 secret in force; development falls back to a fixed, public one."""
+        """The secret in force (it signs what `todo-api token` mints): the first entry of
+        BETTER_AUTH_SECRETS, else BETTER_AUTH_SECRET; development falls back to a fixed,
+        public one."""
+        if self._rotation_secrets:
+            return self._rotation_secrets[0]
         if self.better_auth_secret is not None:
             return self.better_auth_secret.get_secret_value()
         if self.environment == "development" and self.jwks_url is None:
             return DEVELOPMENT_SECRET
         return None
+
+    @property
+    def previous_secrets(self) -> list[str]:
+        """Older secrets still accepted, as Better Auth combines them (create-context.ts):
+        the rest of BETTER_AUTH_SECRETS, then BETTER_AUTH_SECRET when it is not listed."""
+        if not self._rotation_secrets:
+            return []
+        previous = self._rotation_secrets[1:]
+        legacy = self.better_auth_secret.get_secret_value() if self.better_auth_secret else None
+        # Better Auth leaves out its public default secret; ours is the development one.
+        if legacy and legacy != DEVELOPMENT_SECRET and legacy not in self._rotation_secrets:
+            previous.append(legacy)
+        return previous
+
+    @property
+    def _rotation_secrets(self) -> list[str]:
+        if self.better_auth_secrets is None:
+            return []
+        return parse_better_auth_secrets(self.better_auth_secrets.get_secret_value())
 
     @property
     def uses_development_secret(self) -> bool:

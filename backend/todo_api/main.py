@@ -49,6 +49,7 @@ def build_token_verifier(settings: Settings, http_client: httpx.AsyncClient) -> 
         issuer=settings.expected_issuer,
         audience=settings.expected_audience,
         leeway_seconds=settings.jwt_leeway_seconds,
+        previous_secrets=settings.previous_secrets,
     )
 
 

@@ -24,10 +24,14 @@ from tests.support.signing_keys import (
 )
 from todo_api.auth.jwks import JwksClient
 from todo_api.auth.token_verifier import TokenVerifier
+from todo_api.config import Settings
 from todo_api.database import Database
 
 FIXTURES = json.loads(
     (Path(__file__).parents[1] / "data" / "better-auth-1.7.24-tokens.json").read_text()
+)
+FORMS_FIXTURE = json.loads(
+    (Path(__file__).parents[1] / "data" / "better-auth-1.7.25-tokens.json").read_text()
 )
 ISSUER = "http://localhost:3000"
 
@@ -295,6 +299,106 @@ class TestAcceptance:
                 f"/api/v1/{BOB}/tasks", headers={"Authorization": f"Bearer {token_for(BOB)}"}
             )
         assert response.status_code == 200
+
+
+def _table_rows() -> list[Any]:
+    """Issue 17's table: each credential form Better Auth 1.7.25 made, with its user."""
+    cookies, rotation = FORMS_FIXTURE["cookie_cache"], FORMS_FIXTURE["rotation"]
+    rows = [
+        (f"cookie cache {name}", cookies[name]["session_data"], cookies[name]["user_id"])
+        for name in ("compact", "jwe", "compact_https", "compact_chunked", "jwt_signed_by_jwks")
+    ]
+    rows += [
+        (f"made before the rotation, {strategy}", case["session_data"], case["user_id"])
+        for strategy, case in rotation["before"].items()
+    ]
+    rows.append(("cookie cache jwt", cookies["jwt"]["session_data"], cookies["jwt"]["user_id"]))
+    rows += [
+        (f"jwt plugin {alg}", case["jwt_plugin_token"], case["user_id"])
+        for alg, case in FORMS_FIXTURE["jwt_plugin"].items()
+    ]
+    rows.append(
+        ("minted HS256", FORMS_FIXTURE["minted"]["token"], FORMS_FIXTURE["minted"]["user_id"])
+    )
+    return [pytest.param(token, user, id=name) for name, token, user in rows]
+
+
+class TestBetterAuthForms:
+    @pytest.fixture
+    def forms_jwks(self) -> Iterator[LoopbackJwksServer]:
+        """Better Auth's JWKS endpoint, publishing the keys of every fixture instance."""
+        cases = [FORMS_FIXTURE["cookie_cache"]["jwt_signed_by_jwks"]]
+        cases += FORMS_FIXTURE["jwt_plugin"].values()
+        with LoopbackJwksServer({"keys": [k for c in cases for k in c["jwks"]["keys"]]}) as server:
+            yield server
+
+    @pytest.fixture
+    def forms_verifier(
+        self, forms_jwks: LoopbackJwksServer, jwks_http: httpx.AsyncClient
+    ) -> TokenVerifier:
+        """Configured as Better Auth was, with BETTER_AUTH_SECRETS="2:<new>,1:<old>"."""
+        settings = Settings(
+            _env_file=None,  # type: ignore[call-arg]
+            better_auth_secrets=FORMS_FIXTURE["rotation"]["better_auth_secrets"],
+            better_auth_url=FORMS_FIXTURE["base_url"],
+        )
+        return TokenVerifier(
+            shared_secret=settings.shared_secret,
+            previous_secrets=settings.previous_secrets,
+            jwks=JwksClient(forms_jwks.url, jwks_http),
+            issuer=settings.expected_issuer,
+            audience=settings.expected_audience,
+            clock=lambda: FORMS_FIXTURE["captured_at_unix"],
+        )
+
+    @pytest.mark.parametrize(("token", "user"), _table_rows())
+    async def test_each_form_is_200_for_its_user_and_403_on_another_users_path(
+        self,
+        clean_app: FastAPI,
+        use_verifier: Callable[[TokenVerifier], None],
+        forms_verifier: TokenVerifier,
+        token: str,
+        user: str,
+    ) -> None:
+        use_verifier(forms_verifier)
+        headers = {"Authorization": f"Bearer {token}"}
+        async with anonymous(clean_app) as caller:
+            created = await caller.post(
+                f"/api/v1/{user}/tasks", json={"title": "t"}, headers=headers
+            )
+            assert created.status_code == 201, created.text
+            listed = await caller.get(f"/api/v1/{user}/tasks", headers=headers)
+            assert listed.status_code == 200
+            assert created.json() in listed.json()
+            elsewhere = await caller.get(f"/api/v1/{ALICE}/tasks", headers=headers)
+            assert elsewhere.status_code == 403
+            assert elsewhere.json()["code"] == "ACCESS_DENIED"
+
+    @pytest.mark.parametrize(("token", "user"), _table_rows())
+    async def test_each_form_is_401_at_the_real_time(
+        self,
+        clean_app: FastAPI,
+        use_verifier: Callable[[TokenVerifier], None],
+        forms_jwks: LoopbackJwksServer,
+        jwks_http: httpx.AsyncClient,
+        token: str,
+        user: str,
+    ) -> None:
+        use_verifier(
+            TokenVerifier(
+                shared_secret=FORMS_FIXTURE["better_auth_secret"],
+                previous_secrets=[FORMS_FIXTURE["rotation"]["old_secret"]],
+                jwks=JwksClient(forms_jwks.url, jwks_http),
+                issuer=ISSUER,
+                audience=ISSUER,
+            )
+        )
+        async with anonymous(clean_app) as caller:
+            response = await caller.get(
+                f"/api/v1/{user}/tasks", headers={"Authorization": f"Bearer {token}"}
+            )
+        assert response.status_code == 401
+        assert response.json()["code"] == "AUTH_FAILED"
 
 
 def _tamper(token: str) -> str:

@@ -47,6 +47,73 @@ def test_production_refuses_weak_secrets(secret: str) -> None:
         settings(environment="production", better_auth_secret=secret)
 
 
+NEW_SECRET = "new-secret-" + "n" * 32
+OLD_SECRET = "old-secret-" + "o" * 32
+
+
+def test_better_auth_secrets_put_the_current_secret_first_then_the_older_ones() -> None:
+    config = settings(better_auth_secrets=f" 3:{NEW_SECRET} , 2:{OLD_SECRET},1:third-one")
+    assert config.shared_secret == NEW_SECRET
+    assert config.previous_secrets == [OLD_SECRET, "third-one"]
+    assert not config.uses_development_secret
+
+
+def test_better_auth_secret_stays_accepted_beside_better_auth_secrets() -> None:
+    # As Better Auth does: BETTER_AUTH_SECRETS rules, BETTER_AUTH_SECRET verifies as the oldest.
+    config = settings(
+        better_auth_secret="legacy-" + "l" * 32, better_auth_secrets=f"2:{NEW_SECRET}"
+    )
+    assert config.shared_secret == NEW_SECRET
+    assert config.previous_secrets == ["legacy-" + "l" * 32]
+    listed = settings(
+        better_auth_secret=OLD_SECRET, better_auth_secrets=f"2:{NEW_SECRET},1:{OLD_SECRET}"
+    )
+    assert listed.previous_secrets == [OLD_SECRET]
+    development = settings(
+        better_auth_secret=DEVELOPMENT_SECRET, better_auth_secrets=f"2:{NEW_SECRET}"
+    )
+    assert development.previous_secrets == []
+
+
+@pytest.mark.parametrize("blank", ["", "   "])
+def test_a_blank_better_auth_secrets_is_unset(blank: str) -> None:
+    assert settings(better_auth_secrets=blank).shared_secret == DEVELOPMENT_SECRET
+
+
+@pytest.mark.parametrize(
+    ("value", "complaint"),
+    [
+        ("just-a-secret", "entry 1"),
+        (f"2:{NEW_SECRET},{OLD_SECRET}", "entry 2"),
+        (f"v2:{NEW_SECRET}", "entry 1"),
+        (f"-1:{NEW_SECRET}", "entry 1"),
+        (f"2:{NEW_SECRET},2:{OLD_SECRET}", "version 2 twice"),
+        (f"2:{NEW_SECRET},1: ", "empty secret for version 1"),
+        (f"2:{NEW_SECRET},", "entry 2"),
+    ],
+)
+def test_malformed_better_auth_secrets_are_refused_without_printing_them(
+    value: str, complaint: str
+) -> None:
+    with pytest.raises(ValidationError, match=complaint) as refusal:
+        settings(better_auth_secrets=value)
+    assert "secret-" not in str(refusal.value)
+
+
+@pytest.mark.parametrize("weak", [DEVELOPMENT_SECRET, "short-secret"])
+@pytest.mark.parametrize("position", [0, 1])
+def test_production_applies_the_secret_rules_to_every_listed_secret(
+    weak: str, position: int
+) -> None:
+    secrets = [NEW_SECRET, OLD_SECRET]
+    secrets[position] = weak
+    value = ",".join(f"{2 - index}:{secret}" for index, secret in enumerate(secrets))
+    with pytest.raises(ValidationError, match="BETTER_AUTH_SECRETS") as refusal:
+        settings(environment="production", better_auth_secrets=value)
+    assert weak not in str(refusal.value)
+    assert settings(environment="production", better_auth_secrets=f"2:{NEW_SECRET},1:{OLD_SECRET}")
+
+
 def test_production_needs_some_way_to_verify_tokens() -> None:
     with pytest.raises(ValidationError, match="BETTER_AUTH_URL"):
         settings(environment="production")

@@ -2,7 +2,9 @@
 
 import re
 from dataclasses import dataclass
-from typing import TypeGuard
+from typing import Any, TypeGuard
+
+from todo_api.errors import AuthenticationFailed
 
 # Better Auth ids are 32 characters of [A-Za-z0-9]; the wider set and the cap keep ids
 # from other issuers usable while ruling out anything that could misbehave in a path or a log.
@@ -19,3 +21,21 @@ class Principal:
     user_id: str
     email: str | None = None
     name: str | None = None
+
+
+def principal_of(user_id: object, email: object, name: object) -> Principal:
+    """The caller a verified credential names; a missing or odd user id is refused."""
+    if user_id is None:
+        raise AuthenticationFailed("The token does not name a user.")
+    if not is_valid_user_id(user_id):
+        raise AuthenticationFailed("The token's user id is not valid.")
+    return Principal(
+        user_id=user_id,
+        email=email if isinstance(email, str) else None,
+        name=name if isinstance(name, str) else None,
+    )
+
+
+def principal_from_subject(claims: dict[str, Any]) -> Principal:
+    """The caller a JWT names in `sub` (jwt() plugin and minted tokens), with its email/name."""
+    return principal_of(claims.get("sub"), claims.get("email"), claims.get("name"))

@@ -112,7 +112,13 @@ REFUSED: list[tuple[str, Callable[[KeyRing], str]]] = [
     ("payload a json list, signed", lambda _: hs256_token([USER_ID], SECRET.encode())),
     ("payload nested too deep, signed", lambda _: hs256_token(b"[" * 3000, SECRET.encode())),
     ("non-ascii", lambda k: k.ed25519.sign(claims()) + "\u00e9"),
-    ("longer than 8 KiB", lambda _: shared_secret_token(claims(padding="x" * 8192))),
+    (
+        "HS256 cookie past its session's expiresAt",
+        lambda _: shared_secret_token(
+            session_cookie_claims() | {"session": {"expiresAt": "2027-01-15T07:59:00Z"}}
+        ),
+    ),
+    ("longer than 24 KiB", lambda _: shared_secret_token(claims(padding="x" * 24 * 1024))),
     ("alg none", lambda _: compose_token({"alg": "none"}, claims(), b"")),
     ("alg None", lambda _: compose_token({"alg": "None", "typ": "JWT"}, claims(), b"")),
     ("alg missing", lambda _: compose_token({"typ": "JWT"}, claims(), b"x")),
@@ -164,7 +170,7 @@ REFUSED: list[tuple[str, Callable[[KeyRing], str]]] = [
     ("subject too long", lambda _: shared_secret_token(claims(sub="u" * 129))),
     ("subject a number", lambda _: shared_secret_token(claims(sub=42))),
     (
-        "session.userId bad",
+        "session claim without a user",
         lambda _: shared_secret_token(claims(sub=None, session={"userId": "../x"})),
     ),
     ("unknown kid", lambda k: k.ed25519.sign(claims(), kid="no-such-key")),
@@ -223,15 +229,50 @@ async def test_accepts_shared_secret_token_naming_our_issuer_and_audience(
     assert await verifier.verify(shared_secret_token(claims())) == ACCEPTED_PRINCIPAL
 
 
+def session_cookie_claims(**user_changes: Any) -> dict[str, Any]:
+    """The `jwt` cookie-cache strategy's payload, as Better Auth signs it (no `sub`)."""
+    user = {"id": USER_ID, "email": "ada@example.com", "name": "Ada Lovelace"} | user_changes
+    session = {"userId": USER_ID, "token": "t0k3n", "expiresAt": "2027-01-22T08:00:00.000Z"}
+    return {"session": session, "user": user, "updatedAt": NOW * 1000, "exp": NOW + 295}
+
+
 async def test_accepts_session_cookie_shaped_token(verifier: TokenVerifier) -> None:
-    user = {"id": USER_ID, "email": "ada@example.com", "name": "Ada Lovelace"}
-    payload = {"session": {"userId": USER_ID}, "user": user, "iat": NOW - 5, "exp": NOW + 295}
+    assert await verifier.verify(shared_secret_token(session_cookie_claims())) == ACCEPTED_PRINCIPAL
+
+
+async def test_session_cookie_user_is_user_id_as_better_auth_reads_it(
+    verifier: TokenVerifier,
+) -> None:
+    payload = session_cookie_claims()
+    payload["session"]["userId"] = "someone-else"
     assert await verifier.verify(shared_secret_token(payload)) == ACCEPTED_PRINCIPAL
 
 
-async def test_takes_user_id_from_user_when_session_is_absent(verifier: TokenVerifier) -> None:
-    token = shared_secret_token({"user": {"id": "u_1", "email": 7}, "exp": NOW + 60})
-    assert await verifier.verify(token) == Principal(user_id="u_1")
+@pytest.mark.parametrize(
+    "payload",
+    [
+        pytest.param({"user": {"id": USER_ID}, "exp": NOW + 60}, id="user without session"),
+        pytest.param({"session": {"userId": USER_ID}, "exp": NOW + 60}, id="session without user"),
+        pytest.param(
+            session_cookie_claims() | {"updatedAt": "yesterday"}, id="updatedAt not a number"
+        ),
+        pytest.param(
+            session_cookie_claims() | {"session": {"expiresAt": "2027-01-15"}},
+            id="session expiresAt not an instant",
+        ),
+        pytest.param(
+            session_cookie_claims() | {"session": {"expiresAt": "2027-02-30T00:00:00Z"}},
+            id="session expiresAt not a date",
+        ),
+        pytest.param(session_cookie_claims(id="a/b"), id="user id with a slash"),
+        pytest.param(session_cookie_claims(id=None), id="user without id"),
+    ],
+)
+async def test_refuses_incomplete_session_cookie_payloads(
+    payload: dict[str, Any], verifier: TokenVerifier
+) -> None:
+    with pytest.raises(AuthenticationFailed):
+        await verifier.verify(shared_secret_token(payload))
 
 
 async def test_shared_secret_token_with_a_kid_is_still_verified_with_the_secret(
@@ -336,7 +377,7 @@ async def test_odd_claim_types_only_ever_raise_authentication_failed(
     claim: str, verifier: TokenVerifier
 ) -> None:
     for value in ODD_VALUES:
-        payload = claims(sub=None, session={"userId": USER_ID}) | {claim: value}
+        payload = claims(sub=None) | session_cookie_claims() | {claim: value}
         token = hs256_token(payload, SECRET.encode())  # PyJWT would refuse to encode some
         try:
             principal = await verifier.verify(token)

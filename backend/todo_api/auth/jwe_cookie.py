@@ -1,0 +1,68 @@
+"""The session cookie cache of `cookieCache: { strategy: "jwe" }`: a JWE (`dir`,
+`A256CBC-HS512`) whose key Better Auth derives from its secret with HKDF-SHA256."""
+
+from collections.abc import Sequence
+
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.kdf.hkdf import HKDF
+from joserfc import jwe
+from joserfc.errors import JoseError
+from joserfc.jwk import OctKey
+
+from todo_api.auth.claims import TimeRules
+from todo_api.auth.cookie_cache import principal_from_session_cache
+from todo_api.auth.encoding import decode_segment, json_object
+from todo_api.auth.principal import Principal
+from todo_api.errors import AuthenticationFailed
+
+# Better Auth's crypto/jwt.ts: symmetricEncodeJWT(payload, secret, "better-auth-session").
+_SALT = b"better-auth-session"
+_INFO = b"BetterAuth.js Generated Encryption Key"
+_KEY_BYTES = 64  # A256CBC-HS512 takes a 512-bit key
+_ALGORITHMS = ("dir", "A256CBC-HS512")
+_REGISTRY = jwe.JWERegistry(algorithms=_ALGORITHMS)  # only these two are ever used
+
+
+def derive_session_key(secret: str) -> OctKey:
+    """The content key Better Auth encrypts the cookie with, for one secret."""
+    hkdf = HKDF(algorithm=hashes.SHA256(), length=_KEY_BYTES, salt=_SALT, info=_INFO)
+    return OctKey.import_key(hkdf.derive(secret.encode()))
+
+
+class JweCookieReader:
+    """Decrypted by joserfc, never by hand. As Better Auth does, the key is chosen by the
+    header's `kid` (the RFC 7638 thumbprint of the derived key): a cookie made with any of the
+    secrets decrypts, an unknown `kid` is refused; a cookie without a `kid` is tried with each
+    secret, current first. The payload then obeys the same rules as every cookie cache."""
+
+    def __init__(self, secrets: Sequence[str], times: TimeRules) -> None:
+        keys = [derive_session_key(secret) for secret in secrets]
+        self._keys = tuple(keys)
+        self._keys_by_kid = {key.thumbprint(): key for key in reversed(keys)}
+        self._times = times
+
+    def read(self, token: bytes) -> Principal:
+        header = json_object(decode_segment(token.partition(b".")[0]))
+        if (header.get("alg"), header.get("enc")) != _ALGORITHMS or "zip" in header:
+            raise AuthenticationFailed("The token's encryption algorithm is not accepted.")
+        kid = header.get("kid")
+        if kid is None:
+            candidates = self._keys
+        elif isinstance(kid, str) and kid in self._keys_by_kid:
+            candidates = (self._keys_by_kid[kid],)
+        else:
+            raise AuthenticationFailed("The token was encrypted with an unknown key.")
+        claims = json_object(self._decrypt(token, candidates))
+        self._times.check_jwt_times(claims)
+        return principal_from_session_cache(claims, self._times)
+
+    @staticmethod
+    def _decrypt(token: bytes, candidates: Sequence[OctKey]) -> bytes:
+        for key in candidates:
+            try:
+                plaintext = jwe.decrypt_compact(token, key, registry=_REGISTRY).plaintext
+            except (JoseError, ValueError, TypeError):
+                continue
+            if plaintext is not None:
+                return plaintext
+        raise AuthenticationFailed("The token could not be decrypted.")
