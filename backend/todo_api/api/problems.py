@@ -15,6 +15,7 @@ from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from todo_api.api.allowed_methods import allowed_methods
+from todo_api.api.middleware.request_context import with_context_headers
 from todo_api.errors import (
     AccessDenied,
     AuthenticationFailed,
@@ -136,9 +137,13 @@ def install_problem_handlers(app: FastAPI, *, retry_after_seconds: int) -> None:
 
     async def on_unexpected_error(request: Request, error: Exception) -> JSONResponse:
         logger.exception("unhandled error", exc_info=error)
-        return problem_response(
+        response = problem_response(
             request, 500, "An unexpected error occurred; it has been logged.", code="INTERNAL_ERROR"
         )
+        request_id = getattr(request.state, "request_id", None)
+        if request_id is not None:
+            response.raw_headers = with_context_headers(response.raw_headers, request_id)
+        return response
 
     app.add_exception_handler(DomainError, on_domain_error)
     app.add_exception_handler(RequestValidationError, on_validation_error)
