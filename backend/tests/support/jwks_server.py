@@ -47,9 +47,9 @@ class LoopbackJwksServer:
         self.respond_with(200, json.dumps(document).encode())
 
     def respond_with(self, status: int, body: bytes) -> None:
-        """Answer every request with `status` and the raw `body`."""
+        """Answer every request with `status` and the raw `body`, promptly."""
         with self._lock:
-            self._status, self._body = status, body
+            self._status, self._body, self._behaviour = status, body, "answer"
 
     def delay_responses(self, seconds: float) -> None:
         """Make each answer take `seconds`, so concurrent fetches would overlap."""
