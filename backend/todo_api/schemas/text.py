@@ -32,7 +32,7 @@ _INVISIBLE_CATEGORIES = frozenset({"Cc", "Cf", "Zs", "Zl", "Zp", "Mn", "Mc", "Me
 _BLANK_FILLERS = "\u115f\u1160\u2800\u3164\uffa0"
 # Beyond these, Unicode has only letters (CJK), private use and unassigned code points:
 # scanning just these keeps the table to ~40 ms at import.
-_SCANNED_CODE_POINTS = chain(range(0x20000), range(0xE0000, 0xE1000))
+_SCANNED_CODE_POINTS_RANGES = (range(0x20000), range(0xE0000, 0xE1000))
 
 
 def _invisible_class() -> str:
@@ -43,7 +43,9 @@ def _invisible_class() -> str:
     """
     category = unicodedata.category
     invisible = [
-        code for code in _SCANNED_CODE_POINTS if category(chr(code)) in _INVISIBLE_CATEGORIES
+        code
+        for code in chain.from_iterable(_SCANNED_CODE_POINTS_RANGES)
+        if category(chr(code)) in _INVISIBLE_CATEGORIES
     ]
     invisible += [ord(character) for character in _BLANK_FILLERS]
     ranges: list[list[int]] = []
