@@ -87,6 +87,14 @@ def assert_problem(response: httpx.Response, status: int, code: str) -> dict[str
     return problem
 
 
+def create_expecting_continue(body_length: int, authorization: str) -> bytes:
+    """The head of a task create that waits for `100 Continue` before sending its body."""
+    return (
+        f"POST {TASKS} HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
+        f"{authorization}Content-Length: {body_length}\r\nExpect: 100-continue\r\n\r\n"
+    ).encode()
+
+
 class TestAuthenticationBeforeTheBody:
     @pytest.mark.parametrize(
         ("headers", "body"),
@@ -130,13 +138,9 @@ class TestAuthenticationBeforeTheBody:
     async def test_expect_100_continue_from_a_stranger_gets_401_and_no_100(
         self, api: ApiProcess
     ) -> None:
-        body = b'{"title": "never sent"}'
         reader, writer = await asyncio.open_connection("127.0.0.1", api.port)
         try:
-            writer.write(
-                f"POST {TASKS} HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
-                f"Content-Length: {len(body)}\r\nExpect: 100-continue\r\n\r\n".encode()
-            )
+            writer.write(create_expecting_continue(body_length=20, authorization=""))
             await writer.drain()
             response = await read_response(reader)  # the body was never sent
         finally:
@@ -150,11 +154,8 @@ class TestAuthenticationBeforeTheBody:
         body = b'{"title": "sent after 100 Continue"}'
         reader, writer = await asyncio.open_connection("127.0.0.1", api.port)
         try:
-            writer.write(
-                f"POST {TASKS} HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
-                f"Authorization: Bearer {token_for(ALICE)}\r\n"
-                f"Content-Length: {len(body)}\r\nExpect: 100-continue\r\n\r\n".encode()
-            )
+            authorization = f"Authorization: Bearer {token_for(ALICE)}\r\n"
+            writer.write(create_expecting_continue(len(body), authorization))
             await writer.drain()
             interim = await read_response(reader, head=True)
             assert interim.status == 100, interim
