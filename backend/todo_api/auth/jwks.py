@@ -178,9 +178,10 @@ class JwksClient:
             # nesting, TypeError on odd shapes): a failed fetch, never a 500.
             self._last_fetch_failed = True
             logger.warning(
-                "JWKS fetch from %s failed: %s",
+                "JWKS fetch from %s failed: %s %s",
                 self._url,
-                str(error)[:200] or type(error).__name__,
+                type(error).__name__,
+                str(error)[:200],
             )
         else:
             self._keys = keys
