@@ -246,3 +246,60 @@ async def test_skips_keys_it_must_not_or_cannot_use(
         with pytest.raises(AuthenticationFailed):
             await jwks.get_key(kid)
     assert jwks_server.hits == 1
+
+
+@pytest.mark.parametrize(
+    "misbehave",
+    [
+        pytest.param(lambda server: server.hang(), id="hangs"),
+        pytest.param(lambda server: server.drip(0.2), id="drips"),
+        pytest.param(lambda server: server.stream_endlessly(), id="endless body"),
+        pytest.param(
+            lambda server: server.respond_with(200, b'{"keys": ' + b"[" * 50_000 + b"]" * 50_000),
+            id="deep JSON",
+        ),
+    ],
+)
+async def test_a_fetch_ends_at_its_deadline_or_size_cap_and_the_cache_still_answers(
+    misbehave: Outage,
+    jwks_server: LoopbackJwksServer,
+    http_client: httpx.AsyncClient,
+    clock: ManualClock,
+    ed25519_key: SigningKey,
+) -> None:
+    deadline_seconds = 0.5
+    jwks = JwksClient(
+        jwks_server.url,
+        http_client,
+        cache_ttl_seconds=TTL,
+        min_refetch_interval_seconds=MIN_INTERVAL,
+        fetch_deadline_seconds=deadline_seconds,
+        clock=clock,
+    )
+    jwks_server.serve(key_set(ed25519_key))
+    cached = await jwks.get_key(ed25519_key.kid)
+    misbehave(jwks_server)
+    clock.advance(TTL)
+
+    loop = asyncio.get_running_loop()
+    started = loop.time()
+    unknown = asyncio.create_task(jwks.get_key("new-kid"))
+    await asyncio.sleep(0.05)  # its fetch is in flight: the cached key answers at once
+    assert await asyncio.wait_for(jwks.get_key(ed25519_key.kid), timeout=0.1) is cached
+    with pytest.raises(BackendUnavailable) as refused:
+        await unknown
+    assert loop.time() - started < deadline_seconds + 0.3
+    assert refused.value.retry_after_seconds == MIN_INTERVAL
+    assert jwks_server.hits == 2
+    await jwks.aclose()
+
+
+async def test_aclose_ends_a_fetch_in_flight(
+    jwks: JwksClient, jwks_server: LoopbackJwksServer
+) -> None:
+    jwks_server.hang()
+    waiter = asyncio.create_task(jwks.get_key("any"))
+    await asyncio.sleep(0.05)
+    await asyncio.wait_for(jwks.aclose(), timeout=1)
+    with pytest.raises(asyncio.CancelledError):
+        await waiter
