@@ -122,6 +122,7 @@ class Settings(BaseSettings):
     jwt_leeway_seconds: int = Field(default=30, ge=0, le=300)
     jwks_cache_ttl_seconds: int = Field(default=300, ge=10)
     jwks_min_refetch_interval_seconds: float = Field(default=10.0, ge=0)
+    # One deadline for a whole JWKS fetch: connect, headers and body together.
     jwks_fetch_timeout_seconds: float = Field(default=3.0, gt=0, le=30)
 
     # The request line plus headers, in bytes (431 past it, read no further): the largest

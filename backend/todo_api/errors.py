@@ -53,3 +53,8 @@ class BackendUnavailable(DomainError):
     """A dependency (database, Better Auth's JWKS endpoint) did not answer in time."""
 
     code = "BACKEND_UNAVAILABLE"
+
+    def __init__(self, detail: str, *, retry_after_seconds: int | None = None) -> None:
+        super().__init__(detail)
+        # When the raiser knows when a retry can succeed; else DB_RETRY_AFTER_SECONDS.
+        self.retry_after_seconds = retry_after_seconds

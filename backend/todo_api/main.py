@@ -6,12 +6,13 @@ from contextlib import asynccontextmanager
 
 import httpx
 from fastapi import FastAPI
-from fastapi.middleware.cors import CORSMiddleware
 
 from todo_api import __version__
 from todo_api.api import health
 from todo_api.api.docs import install_docs
 from todo_api.api.middleware.body_limit import BodyLimitMiddleware
+from todo_api.api.middleware.cors import ProblemCORSMiddleware
+from todo_api.api.middleware.head import HeadMiddleware
 from todo_api.api.middleware.request_context import REQUEST_ID_HEADER, RequestContextMiddleware
 from todo_api.api.openapi import install_openapi
 from todo_api.api.problems import install_problem_handlers
@@ -34,15 +35,19 @@ Errors are `application/problem+json` with a stable `code` (see the `Problem` sc
 """
 
 
-def build_token_verifier(settings: Settings, http_client: httpx.AsyncClient) -> TokenVerifier:
-    jwks = None
-    if settings.jwks_url is not None:
-        jwks = JwksClient(
-            settings.jwks_url,
-            http_client,
-            cache_ttl_seconds=settings.jwks_cache_ttl_seconds,
-            min_refetch_interval_seconds=settings.jwks_min_refetch_interval_seconds,
-        )
+def build_jwks_client(settings: Settings, http_client: httpx.AsyncClient) -> JwksClient | None:
+    if settings.jwks_url is None:
+        return None
+    return JwksClient(
+        settings.jwks_url,
+        http_client,
+        cache_ttl_seconds=settings.jwks_cache_ttl_seconds,
+        min_refetch_interval_seconds=settings.jwks_min_refetch_interval_seconds,
+        fetch_deadline_seconds=settings.jwks_fetch_timeout_seconds,
+    )
+
+
+def build_token_verifier(settings: Settings, jwks: JwksClient | None) -> TokenVerifier:
     return TokenVerifier(
         shared_secret=settings.shared_secret,
         jwks=jwks,
@@ -67,7 +72,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             await warn_unless_role_defaults_in_force(database.engine, settings)
         async with httpx.AsyncClient(timeout=settings.jwks_fetch_timeout_seconds) as http_client:
             app.state.database = database
-            app.state.token_verifier = build_token_verifier(settings, http_client)
+            jwks = build_jwks_client(settings, http_client)
+            app.state.token_verifier = build_token_verifier(settings, jwks)
             # Everything loaded so far lives as long as the process: moving it out of the
             # collector's reach keeps full collections short (the p99 tail in the benchmark).
             gc.collect()
@@ -80,6 +86,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             try:
                 yield
             finally:
+                if jwks is not None:
+                    await jwks.aclose()
                 await database.dispose()
 
     app = FastAPI(
@@ -89,6 +97,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         lifespan=lifespan,
         docs_url=None,  # install_docs serves the docs UI without a CDN
         redoc_url=None,  # no ReDoc: its bundle loads a logo from a CDN (api/docs.py)
+        # A trailing slash is 404: Starlette's redirect would build an absolute URL from the
+        # request's Host header, which a client (or an attacker) chooses.
+        redirect_slashes=False,
     )
     app.state.settings = settings
     install_problem_handlers(app, retry_after_seconds=settings.db_retry_after_seconds)
@@ -101,7 +112,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     if settings.cors_origins:
         app.add_middleware(
-            CORSMiddleware,
+            ProblemCORSMiddleware,
             allow_origins=settings.cors_origins,
             allow_methods=["GET", "POST", "PUT", "PATCH", "DELETE"],
             allow_headers=["Authorization", "Content-Type", "If-Match", REQUEST_ID_HEADER],
@@ -109,4 +120,5 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         )
     app.add_middleware(BodyLimitMiddleware, max_body_bytes=settings.max_body_bytes)
     app.add_middleware(RequestContextMiddleware)
+    app.add_middleware(HeadMiddleware)
     return app

@@ -221,6 +221,15 @@ class TestRefusals:
 
 
 class TestAcceptance:
+    async def test_whitespace_after_the_token_is_ignored(self, clean_app: FastAPI) -> None:
+        # In process: the real server's parser may already strip it (tests/edge checks that).
+        authorization = f"Bearer {token_for(ALICE)} \t "
+        async with anonymous(clean_app) as caller:
+            response = await caller.get(
+                f"/api/v1/{ALICE}/tasks", headers={"Authorization": authorization}
+            )
+        assert response.status_code == 200, response.text
+
     @pytest.mark.parametrize("case", FIXTURES["cases"], ids=lambda c: c["jwt_plugin_alg"])
     async def test_captured_better_auth_tokens_are_accepted_at_capture_time(
         self,

@@ -16,16 +16,16 @@ from todo_api.main import create_app
 CONTRACT = Path(__file__).resolve().parents[3] / "specs" / "contracts" / "openapi.json"
 TASK_ID = uuid.uuid4()
 PROBED_METHODS = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS", "TRACE"]
-PAGE = {"GET", "HEAD"}  # Starlette serves HEAD wherever it serves GET, for plain routes
+PAGE = {"GET", "HEAD"}  # HEAD is served wherever GET is (RFC 9110)
 EXPECTED_METHODS: dict[str, set[str]] = {
-    "/api/v1/alice/tasks": {"GET", "POST"},
-    f"/api/v1/alice/tasks/{TASK_ID}": {"GET", "PUT", "DELETE"},
+    "/api/v1/alice/tasks": {"GET", "HEAD", "POST"},
+    f"/api/v1/alice/tasks/{TASK_ID}": {"GET", "HEAD", "PUT", "DELETE"},
     f"/api/v1/alice/tasks/{TASK_ID}/complete": {"PATCH"},
-    "/api/alice/tasks": {"GET", "POST"},
-    f"/api/alice/tasks/{TASK_ID}": {"GET", "PUT", "DELETE"},
+    "/api/alice/tasks": {"GET", "HEAD", "POST"},
+    f"/api/alice/tasks/{TASK_ID}": {"GET", "HEAD", "PUT", "DELETE"},
     f"/api/alice/tasks/{TASK_ID}/complete": {"PATCH"},
-    "/health": {"GET"},
-    "/health/ready": {"GET"},
+    "/health": PAGE,
+    "/health/ready": PAGE,
     "/openapi.json": PAGE,
     "/docs": PAGE,
     "/docs/assets/swagger-ui-bundle.js": PAGE,
@@ -103,4 +103,4 @@ async def test_with_cors_a_preflight_passes_and_a_plain_options_is_still_405(
     assert preflight.status_code == 200
     assert "POST" in preflight.headers["access-control-allow-methods"]
     assert plain.status_code == 405
-    assert allow_header(plain) == {"GET", "POST"}
+    assert allow_header(plain) == {"GET", "HEAD", "POST"}

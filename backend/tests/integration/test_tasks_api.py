@@ -391,12 +391,13 @@ class TestToggle:
 
 class TestPathsAndHeaders:
     @pytest.mark.parametrize("user_id", ["has space", "a" * 129, "semi;colon", "dot.ted"])
-    async def test_user_id_outside_the_pattern_is_400(
+    async def test_user_id_outside_the_pattern_is_403(
         self, client: httpx.AsyncClient, user_id: str
     ) -> None:
+        # It cannot be the caller's own id: refused as another user's path, before validation.
         response = await client.get(f"/api/v1/{user_id}/tasks")
-        assert response.status_code == 400
-        assert response.json()["code"] == "BAD_REQUEST"
+        assert response.status_code == 403
+        assert response.json()["code"] == "ACCESS_DENIED"
 
     async def test_unversioned_paths_serve_the_same_tasks(self, client: httpx.AsyncClient) -> None:
         task = await create(client)

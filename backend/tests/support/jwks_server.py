@@ -1,7 +1,9 @@
 """A real HTTP server on 127.0.0.1 that plays Better Auth's JWKS endpoint in tests.
 
 It runs in a daemon thread, so the event loop under test is never blocked by it, and
-counts the requests it receives so tests can assert how often keys were fetched.
+counts the requests it receives so tests can assert how often keys were fetched. Besides
+answering, it can misbehave as a hostile or broken endpoint would: drip its answer a byte at
+a time, hang, or stream an endless body. Every such answer ends when the server stops.
 """
 
 import json
@@ -23,6 +25,9 @@ class LoopbackJwksServer:
         self._status = 200
         self._body = json.dumps(document or {"keys": []}).encode()
         self._delay_seconds = 0.0
+        self._behaviour = "answer"
+        self._drip_interval_seconds = 0.0
+        self._stopping = threading.Event()
         self._hits = 0
         self._httpd = ThreadingHTTPServer(("127.0.0.1", 0), self._handler_class())
         self._httpd.daemon_threads = True
@@ -42,14 +47,29 @@ class LoopbackJwksServer:
         self.respond_with(200, json.dumps(document).encode())
 
     def respond_with(self, status: int, body: bytes) -> None:
-        """Answer every request with `status` and the raw `body`."""
+        """Answer every request with `status` and the raw `body`, promptly."""
         with self._lock:
-            self._status, self._body = status, body
+            self._status, self._body, self._behaviour = status, body, "answer"
 
     def delay_responses(self, seconds: float) -> None:
         """Make each answer take `seconds`, so concurrent fetches would overlap."""
         with self._lock:
             self._delay_seconds = seconds
+
+    def drip(self, interval_seconds: float) -> None:
+        """Send the headers, then the body one byte per `interval_seconds`."""
+        with self._lock:
+            self._behaviour, self._drip_interval_seconds = "drip", interval_seconds
+
+    def hang(self) -> None:
+        """Accept the request and never answer (until the server stops)."""
+        with self._lock:
+            self._behaviour = "hang"
+
+    def stream_endlessly(self) -> None:
+        """Answer 200 with a body (the start of a key set) that never ends."""
+        with self._lock:
+            self._behaviour = "endless"
 
     def start(self) -> None:
         self._thread = threading.Thread(
@@ -58,6 +78,7 @@ class LoopbackJwksServer:
         self._thread.start()
 
     def stop(self) -> None:
+        self._stopping.set()
         if self._thread is not None:
             self._httpd.shutdown()
             self._thread.join(timeout=5)
@@ -76,23 +97,54 @@ class LoopbackJwksServer:
     ) -> None:
         self.stop()
 
-    def _answer(self) -> tuple[int, bytes, float]:
+    def _answer(self) -> tuple[int, bytes, float, str, float]:
         with self._lock:
             self._hits += 1
-            return self._status, self._body, self._delay_seconds
+            return (
+                self._status,
+                self._body,
+                self._delay_seconds,
+                self._behaviour,
+                self._drip_interval_seconds,
+            )
 
     def _handler_class(self) -> type[BaseHTTPRequestHandler]:
         server = self
 
         class JwksHandler(BaseHTTPRequestHandler):
             def do_GET(self) -> None:
-                status, body, delay_seconds = server._answer()
+                status, body, delay_seconds, behaviour, interval = server._answer()
                 time.sleep(delay_seconds)
+                if behaviour == "hang":
+                    server._stopping.wait()
+                    return
                 self.send_response(status)
                 self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(body)))
+                if behaviour != "endless":
+                    self.send_header("Content-Length", str(len(body)))
                 self.end_headers()
-                self.wfile.write(body)
+                try:
+                    if behaviour == "drip":
+                        self._drip(body, interval)
+                    elif behaviour == "endless":
+                        self._stream_endlessly()
+                    else:
+                        self.wfile.write(body)
+                except OSError:
+                    pass  # the client gave up, as it should
+
+            def _drip(self, body: bytes, interval_seconds: float) -> None:
+                for offset in range(len(body)):
+                    self.wfile.write(body[offset : offset + 1])
+                    self.wfile.flush()
+                    if server._stopping.wait(interval_seconds):
+                        return
+
+            def _stream_endlessly(self) -> None:
+                self.wfile.write(b'{"keys": [{"kid": "')
+                chunk = b"k" * 65536
+                while not server._stopping.is_set():
+                    self.wfile.write(chunk)
 
             def log_message(self, format: str, *args: Any) -> None:
                 """Keep test output quiet."""

@@ -31,6 +31,8 @@ def allowed_methods(routes: Sequence[BaseRoute], scope: Scope) -> list[str]:
         route_methods = route.methods
         if route_methods and route.matches(probe)[0] is not Match.NONE:
             methods |= route_methods
+    if "GET" in methods:
+        methods.add("HEAD")  # served for every GET by HeadMiddleware
     return sorted(methods, key=_rank)
 
 

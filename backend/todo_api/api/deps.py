@@ -1,9 +1,10 @@
 """Dependencies of the task routes, as `Annotated` aliases (TaskServiceDep, IfMatchHeader...).
 
 One dependency per request does the work (measured: every dependency FastAPI resolves costs
-CPU on every request): `open_task_service` authorizes the path user, opens the request's
-session and hands the route a TaskService bound to that user. Dependencies are `async def`:
-FastAPI runs plain `def` dependencies in a thread pool, a thread hop per request.
+CPU on every request): `open_task_service` opens the request's session and hands the route
+a TaskService bound to the path user (the caller, checked by AuthenticatedRoute). Dependencies
+are `async def`: FastAPI runs plain `def` dependencies in a thread pool, a thread hop per
+request.
 """
 
 import uuid
@@ -12,8 +13,8 @@ from typing import Annotated
 
 from fastapi import Depends, Header, HTTPException, Path, Request
 
-from todo_api.api.auth import CurrentPrincipal
 from todo_api.api.etag import IF_MATCH_PATTERN
+from todo_api.auth.principal import Principal
 from todo_api.database import Database
 from todo_api.errors import AccessDenied
 from todo_api.models.task import USER_ID_PATTERN
@@ -39,11 +40,14 @@ IfMatchHeader = Annotated[
 ]
 
 
-async def open_task_service(
-    request: Request, principal: CurrentPrincipal, user_id: UserIdPath
-) -> AsyncIterator[TaskService]:
-    """The caller may only act on their own path: decided before any database work."""
-    if principal.user_id != user_id:
+async def open_task_service(request: Request, user_id: UserIdPath) -> AsyncIterator[TaskService]:
+    """The caller may only act on their own path: decided before any database work.
+
+    AuthenticatedRoute has already authenticated the caller and compared the path user, before
+    the body was read; this check keeps a route without it from reaching anyone's tasks.
+    """
+    principal: Principal | None = getattr(request.state, "principal", None)
+    if principal is None or principal.user_id != user_id:
         raise AccessDenied()
     database: Database = request.app.state.database
     async with database.unit_of_work() as session:

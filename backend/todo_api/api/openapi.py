@@ -11,10 +11,11 @@ from typing import Any
 
 from fastapi import FastAPI
 from fastapi.openapi.utils import get_openapi
-from fastapi.routing import APIRoute, iter_route_contexts
+from fastapi.routing import iter_route_contexts
 from starlette.routing import BaseRoute
 
-from todo_api.api.auth import BEARER_SCHEME, BEARER_SCHEME_NAME, authenticate
+from todo_api.api.auth import BEARER_SCHEME, BEARER_SCHEME_NAME
+from todo_api.api.authenticated_route import AuthenticatedRoute
 from todo_api.api.problems import PROBLEM_MEDIA_TYPE
 
 _PROBLEM_REF = "#/components/schemas/Problem"
@@ -40,15 +41,13 @@ def install_openapi(app: FastAPI) -> None:
 
 
 def _document_bearer_auth(document: dict[str, Any], routes: Sequence[BaseRoute]) -> None:
-    """The bearer scheme on exactly the operations whose route depends on `authenticate`."""
+    """The bearer scheme on exactly the operations served by an AuthenticatedRoute."""
     paths = document.get("paths", {})
     secured = False
     # iter_route_contexts sees through included routers, with their prefixes applied.
     for route in iter_route_contexts(routes):
         endpoint = route.original_route
-        if not isinstance(endpoint, APIRoute) or route.path not in paths:
-            continue
-        if any(dependency.call is authenticate for dependency in endpoint.dependant.dependencies):
+        if isinstance(endpoint, AuthenticatedRoute) and route.path in paths:
             for method in route.methods or ():
                 paths[route.path][method.lower()]["security"] = [{BEARER_SCHEME_NAME: []}]
                 secured = True

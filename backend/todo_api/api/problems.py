@@ -5,7 +5,7 @@ validation failures `errors: [{loc, message}]`. No stack trace, SQL or driver te
 """
 
 import logging
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from http import HTTPStatus
 from typing import Any
 
@@ -15,6 +15,7 @@ from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from todo_api.api.allowed_methods import allowed_methods
+from todo_api.api.middleware.request_context import with_context_headers
 from todo_api.errors import (
     AccessDenied,
     AuthenticationFailed,
@@ -36,6 +37,12 @@ _DOMAIN_STATUS: Mapping[type[DomainError], int] = {
     AccessDenied: 403,
     BackendUnavailable: 503,
 }
+
+# A validation failure lists at most this many errors (a body with thousands of unknown keys
+# must not make an answer many times its size); the detail counts the rest.
+MAX_LISTED_ERRORS = 20
+# A location names a key the client sent, which may be long.
+MAX_ERROR_LOCATION_LENGTH = 200
 
 # RFC 9110 reason phrases, fixed here: Python's HTTPStatus renamed some between versions,
 # and the published contract must not change with the interpreter.
@@ -102,27 +109,27 @@ def install_problem_handlers(app: FastAPI, *, retry_after_seconds: int) -> None:
                 'Bearer error="invalid_token"' if error.token_sent else "Bearer"
             )
         elif isinstance(error, BackendUnavailable):
-            headers["Retry-After"] = str(retry_after_seconds)
+            headers["Retry-After"] = str(error.retry_after_seconds or retry_after_seconds)
             logger.warning("backend unavailable: %s", _cause_name(error))
         return problem_response(request, status, error.detail, code=error.code, headers=headers)
 
     async def on_validation_error(request: Request, error: Exception) -> JSONResponse:
         assert isinstance(error, RequestValidationError)
-        items = list(_error_items(error.errors()))
+        errors = error.errors()
         # Only a well-formed JSON body that breaks the task schema is 422; a bad path, query
         # or header value, or a body that is not JSON at all, is a bad request (400).
-        in_body = all(item["loc"].split(".")[0] == "body" for item in items)
-        malformed_json = any(e.get("type") == "json_invalid" for e in error.errors())
+        in_body = all(_in_body(e) for e in errors)
+        malformed_json = any(e.get("type") == "json_invalid" for e in errors)
+        items = list(_error_items(errors[:MAX_LISTED_ERRORS]))
         if in_body and not malformed_json:
-            return problem_response(
-                request, 422, "The request body is not a valid task.", errors=items
-            )
+            detail = "The request body is not a valid task."
+            return problem_response(request, 422, _counted(detail, errors), errors=items)
         detail = (
             "The request body is not valid JSON."
             if malformed_json
             else "The request has an invalid path, query or header value."
         )
-        return problem_response(request, 400, detail, errors=items)
+        return problem_response(request, 400, _counted(detail, errors), errors=items)
 
     async def on_http_error(request: Request, error: Exception) -> JSONResponse:
         assert isinstance(error, StarletteHTTPException)
@@ -136,9 +143,13 @@ def install_problem_handlers(app: FastAPI, *, retry_after_seconds: int) -> None:
 
     async def on_unexpected_error(request: Request, error: Exception) -> JSONResponse:
         logger.exception("unhandled error", exc_info=error)
-        return problem_response(
+        response = problem_response(
             request, 500, "An unexpected error occurred; it has been logged.", code="INTERNAL_ERROR"
         )
+        request_id = getattr(request.state, "request_id", None)
+        if request_id is not None:
+            response.raw_headers = with_context_headers(response.raw_headers, request_id)
+        return response
 
     app.add_exception_handler(DomainError, on_domain_error)
     app.add_exception_handler(RequestValidationError, on_validation_error)
@@ -146,9 +157,22 @@ def install_problem_handlers(app: FastAPI, *, retry_after_seconds: int) -> None:
     app.add_exception_handler(Exception, on_unexpected_error)
 
 
+def _in_body(error: Mapping[str, Any]) -> bool:
+    location = error.get("loc", ())
+    return bool(location) and location[0] == "body"
+
+
+def _counted(detail: str, errors: Sequence[Any]) -> str:
+    if len(errors) <= MAX_LISTED_ERRORS:
+        return detail
+    return f"{detail} It has {len(errors)} errors; the first {MAX_LISTED_ERRORS} are listed."
+
+
 def _error_items(errors: Iterable[Any]) -> Iterable[dict[str, str]]:
     for error in errors:
         location = ".".join(str(part) for part in error.get("loc", ()))
+        if len(location) > MAX_ERROR_LOCATION_LENGTH:
+            location = location[: MAX_ERROR_LOCATION_LENGTH - 3] + "..."
         yield {"loc": location, "message": str(error.get("msg", "invalid value"))}
 
 

@@ -1,7 +1,9 @@
 """Fetches and caches the public keys Better Auth's `jwt()` plugin publishes as a JWKS."""
 
 import asyncio
+import json
 import logging
+import math
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -13,9 +15,12 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from cryptography.hazmat.primitives.asymmetric.rsa import RSAPublicKey
 from jwt import PyJWK, PyJWTError
 
-from todo_api.errors import AuthenticationFailed, BackendUnavailable
+from todo_api.errors import AuthenticationFailed, BackendUnavailable, DomainError
 
 logger = logging.getLogger(__name__)
+
+# A JWKS holds a handful of keys (~1 KiB); a larger answer is not a key set.
+MAX_JWKS_BYTES = 256 * 1024
 
 PublicKey = RSAPublicKey | EllipticCurvePublicKey | Ed25519PublicKey | Ed448PublicKey
 
@@ -68,10 +73,18 @@ def _parse_jwk(entry: object) -> VerificationKey | None:
 
 
 class JwksClient:
-    """Async JWKS cache: refreshed after `cache_ttl_seconds`, or early when an unknown kid
-    shows up, at most once per `min_refetch_interval_seconds` so random kids cannot make
-    us hammer Better Auth. Concurrent callers share one fetch. The caller owns (and closes)
-    `http_client`, and sets its timeouts.
+    """Async JWKS cache in front of Better Auth's endpoint.
+
+    - A known kid is answered from the cache at once; after `cache_ttl_seconds` the set is
+      refreshed in the background while the cached keys keep verifying.
+    - An unknown kid triggers a refetch, at most one per `min_refetch_interval_seconds`, so
+      random kids cannot make us hammer Better Auth.
+    - One fetch at a time (single flight): every caller that needs it awaits the same one.
+    - A fetch has one overall deadline (`fetch_deadline_seconds`: connect, headers and body
+      together) and reads at most `MAX_JWKS_BYTES`; whatever goes wrong with it is a failed
+      fetch, which keeps the cached keys.
+
+    The caller owns (and closes) `http_client`; `aclose()` ends a fetch still running.
     """
 
     def __init__(
@@ -81,38 +94,66 @@ class JwksClient:
         *,
         cache_ttl_seconds: float = 300,
         min_refetch_interval_seconds: float = 10,
+        fetch_deadline_seconds: float = 3,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self._url = url
         self._http = http_client
         self._ttl = cache_ttl_seconds
         self._min_interval = min_refetch_interval_seconds
+        self._deadline = fetch_deadline_seconds
         self._clock = clock
         self._keys: dict[str, VerificationKey] = {}
-        self._fetched_at: float | None = None  # last successful fetch
-        self._attempted_at: float | None = None  # last fetch, whatever its outcome
+        self._fetched_at: float | None = None  # start of the last successful fetch
+        self._attempted_at: float | None = None  # start of the last fetch, whatever its outcome
         self._last_fetch_failed = False
-        self._lock = asyncio.Lock()
+        self._fetch: asyncio.Task[None] | None = None  # the fetch in flight
 
     async def get_key(self, kid: str) -> VerificationKey:
         key = self._keys.get(kid)
-        # While another caller refreshes, a stale key is good enough: do not queue behind it.
-        if key is not None and (self._is_fresh() or self._lock.locked()):
+        if key is not None:
+            if not self._is_fresh() and self._fetch is None and self._may_fetch():
+                self._start_fetch()  # a stale key is good enough while the set refreshes
             return key
-        async with self._lock:
-            key = self._keys.get(kid)
-            if key is not None and self._is_fresh():
-                return key  # refreshed by the caller we waited for
-            if self._may_fetch():
-                await self._refresh()
+        asked_at = self._clock()
+        fetch = self._fetch
+        if fetch is None and self._may_fetch():
+            fetch = self._start_fetch()
+        if fetch is not None:
+            # Shielded: a caller that gives up (client gone) does not cancel it for the others.
+            await asyncio.shield(fetch)
             key = self._keys.get(kid)
             if key is not None:
-                return key  # possibly stale, when the refresh failed
-            if self._last_fetch_failed:
-                raise BackendUnavailable(
-                    "The authentication server's signing keys could not be fetched."
-                )
-            raise AuthenticationFailed("The token was signed with an unknown key.")
+                return key
+        raise self._unknown_key_error(asked_at)
+
+    async def aclose(self) -> None:
+        """End a fetch still in flight (at shutdown, before the HTTP client closes)."""
+        if self._fetch is not None:
+            self._fetch.cancel()
+            await asyncio.gather(self._fetch, return_exceptions=True)
+
+    def _unknown_key_error(self, asked_at: float) -> DomainError:
+        if self._last_fetch_failed:
+            return BackendUnavailable(
+                "The authentication server's signing keys could not be fetched.",
+                retry_after_seconds=self._seconds_until_next_fetch(),
+            )
+        if self._fetched_at is not None and self._fetched_at >= asked_at:
+            # Better Auth published its keys after this token reached us: the key is not one.
+            return AuthenticationFailed("The token was signed with an unknown key.")
+        # The last key set predates the token: its key may be one Better Auth made since.
+        # 401 would sign the user out; 503 asks the client to retry once we may refetch.
+        return BackendUnavailable(
+            "The token's signing key is not known yet; retry shortly.",
+            retry_after_seconds=self._seconds_until_next_fetch(),
+        )
+
+    def _seconds_until_next_fetch(self) -> int:
+        if self._attempted_at is None:
+            return 1
+        remaining = self._attempted_at + self._min_interval - self._clock()
+        return max(1, math.ceil(remaining))
 
     def _is_fresh(self) -> bool:
         return self._fetched_at is not None and self._clock() - self._fetched_at < self._ttl
@@ -122,19 +163,42 @@ class JwksClient:
             self._attempted_at is None or self._clock() - self._attempted_at >= self._min_interval
         )
 
-    async def _refresh(self) -> None:
+    def _start_fetch(self) -> asyncio.Task[None]:
         self._attempted_at = self._clock()
+        fetch = asyncio.create_task(self._refresh(started_at=self._attempted_at))
+        self._fetch = fetch
+        return fetch
+
+    async def _refresh(self, *, started_at: float) -> None:
         try:
-            response = await self._http.get(self._url, headers={"Accept": "application/json"})
-            if response.status_code != httpx.codes.OK:
-                raise JwksFetchError(f"HTTP status {response.status_code}")
-            keys = parse_jwks(response.json())
-        except (httpx.HTTPError, ValueError, JwksFetchError) as error:
+            async with asyncio.timeout(self._deadline):
+                keys = parse_jwks(await self._download())
+        except Exception as error:
+            # An untrusted document may break the parser in any way (RecursionError on deep
+            # nesting, TypeError on odd shapes): a failed fetch, never a 500.
             self._last_fetch_failed = True
             logger.warning(
-                "JWKS fetch from %s failed: %s", self._url, str(error) or type(error).__name__
+                "JWKS fetch from %s failed: %s %s",
+                self._url,
+                type(error).__name__,
+                str(error)[:200],
             )
-            return
-        self._keys = keys
-        self._fetched_at = self._clock()
-        self._last_fetch_failed = False
+        else:
+            self._keys = keys
+            self._fetched_at = started_at
+            self._last_fetch_failed = False
+        finally:
+            self._fetch = None
+
+    async def _download(self) -> object:
+        headers = {"Accept": "application/json"}
+        async with self._http.stream("GET", self._url, headers=headers) as response:
+            if response.status_code != httpx.codes.OK:
+                raise JwksFetchError(f"HTTP status {response.status_code}")
+            body = bytearray()
+            # Counted after decompression, so a compressed bomb stops here too.
+            async for chunk in response.aiter_bytes():
+                body += chunk
+                if len(body) > MAX_JWKS_BYTES:
+                    raise JwksFetchError(f"the key set is larger than {MAX_JWKS_BYTES} bytes")
+        return json.loads(body)

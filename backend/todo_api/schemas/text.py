@@ -4,6 +4,9 @@ The rules are checked in Python and published in the JSON schema as patterns, so
 and fuzzers see the same rules the API applies.
 """
 
+import re
+import unicodedata
+from itertools import chain
 from typing import Annotated
 
 from pydantic import AfterValidator, StringConstraints, WithJsonSchema
@@ -17,11 +20,55 @@ _WHITESPACE = (
     + "".join(chr(code) for code in range(0x2000, 0x200B))
     + "\u2028\u2029\u202f\u205f\u3000\ufeff"
 )
-_WHITESPACE_CLASS = "".join(f"\\u{ord(character):04x}" for character in _WHITESPACE)
 # Any character but NUL, which PostgreSQL text cannot hold. (Lone surrogates, which UTF-8
 # cannot encode, are refused too, but no JSON-schema regex engine can spell them.)
 _STORABLE_CHARACTER = r"[^\u0000]"
-_STORABLE_NON_SPACE = rf"[^\u0000{_WHITESPACE_CLASS}]"
+
+# What a title needs at least one of: a character something is drawn for. Not visible are
+# controls, format characters (zero-width spaces and joiners, the BOM, bidi controls, tags),
+# separators and combining marks (Unicode categories below), and the fillers that are
+# letters or symbols by category but blank by design.
+_INVISIBLE_CATEGORIES = frozenset({"Cc", "Cf", "Zs", "Zl", "Zp", "Mn", "Mc", "Me"})
+_BLANK_FILLERS = "\u115f\u1160\u2800\u3164\uffa0"
+# Beyond these, Unicode has only letters (CJK), private use and unassigned code points:
+# scanning just these keeps the table to ~40 ms at import.
+_SCANNED_CODE_POINTS_RANGES = (range(0x20000), range(0xE0000, 0xE1000))
+
+
+def _invisible_class() -> str:
+    """The invisible characters as the body of a regex character class, in ranges.
+
+    BMP characters are written as \\uXXXX (Python's `re` and JSON-schema regexes agree on
+    it); the few beyond it literally, which both read the same (JSON schema with Unicode).
+    """
+    category = unicodedata.category
+    invisible = [
+        code
+        for code in chain.from_iterable(_SCANNED_CODE_POINTS_RANGES)
+        if category(chr(code)) in _INVISIBLE_CATEGORIES
+    ]
+    invisible += [ord(character) for character in _BLANK_FILLERS]
+    ranges: list[list[int]] = []
+    for code in sorted(set(invisible)):
+        if ranges and ranges[-1][1] == code - 1:
+            ranges[-1][1] = code
+        else:
+            ranges.append([code, code])
+    return "".join(
+        _class_character(first)
+        if first == last
+        else f"{_class_character(first)}-{_class_character(last)}"
+        for first, last in ranges
+    )
+
+
+def _class_character(code: int) -> str:
+    return f"\\u{code:04x}" if code <= 0xFFFF else chr(code)
+
+
+# NUL is a control character: the class also keeps it out.
+_VISIBLE_CHARACTER = f"[^{_invisible_class()}]"
+_HAS_VISIBLE_CHARACTER = re.compile(_VISIBLE_CHARACTER)
 
 
 def _storable(value: str) -> str:
@@ -35,10 +82,9 @@ def _storable(value: str) -> str:
 
 
 def _trimmed_not_blank(value: str) -> str:
-    trimmed = value.strip(_WHITESPACE)
-    if not trimmed:
-        raise ValueError("must contain a non-space character")
-    return trimmed
+    if _HAS_VISIBLE_CHARACTER.search(value) is None:
+        raise ValueError("must contain a visible character")
+    return value.strip(_WHITESPACE)
 
 
 # At most 255 characters as sent; stored trimmed, so "  x  " becomes "x".
@@ -52,7 +98,7 @@ Title = Annotated[
             "type": "string",
             "minLength": 1,
             "maxLength": TITLE_MAX_LENGTH,
-            "pattern": f"^{_STORABLE_CHARACTER}*{_STORABLE_NON_SPACE}{_STORABLE_CHARACTER}*$",
+            "pattern": f"^{_STORABLE_CHARACTER}*{_VISIBLE_CHARACTER}{_STORABLE_CHARACTER}*$",
         }
     ),
 ]

@@ -4,6 +4,7 @@ import logging
 import re
 import time
 import uuid
+from collections.abc import Iterable
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -32,15 +33,7 @@ class RequestContextMiddleware:
             nonlocal status_code
             if message["type"] == "http.response.start":
                 status_code = message["status"]
-                # Raw header pairs: no response sets these but the static docs assets'
-                # Cache-Control (cheaper than a MutableHeaders view on every response).
-                headers = list(message.get("headers", ()))
-                headers.append((b"x-request-id", request_id.encode("latin-1")))
-                headers.append((b"x-content-type-options", b"nosniff"))
-                if not any(name.lower() == b"cache-control" for name, _ in headers):
-                    # Task lists are private: no shared cache may keep them.
-                    headers.append((b"cache-control", b"no-store"))
-                message["headers"] = headers
+                message["headers"] = with_context_headers(message.get("headers", ()), request_id)
             await send(message)
 
         try:
@@ -61,6 +54,22 @@ class RequestContextMiddleware:
                         "duration_ms": round((time.perf_counter() - started) * 1000, 2),
                     },
                 )
+
+
+def with_context_headers(
+    headers: Iterable[tuple[bytes, bytes]], request_id: str
+) -> list[tuple[bytes, bytes]]:
+    """`headers` and those every response carries. Also used by the 500 handler, which
+    answers outside this middleware (Starlette's ServerErrorMiddleware sends it)."""
+    # Raw header pairs: no response sets these but the static docs assets' Cache-Control
+    # (cheaper than a MutableHeaders view on every response).
+    headers = list(headers)
+    headers.append((b"x-request-id", request_id.encode("latin-1")))
+    headers.append((b"x-content-type-options", b"nosniff"))
+    if not any(name.lower() == b"cache-control" for name, _ in headers):
+        # Task lists are private: no shared cache may keep them.
+        headers.append((b"cache-control", b"no-store"))
+    return headers
 
 
 def _request_id_from(scope: Scope) -> str:

@@ -4,22 +4,22 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Request, Response, status
 
-from todo_api.api.auth import authenticate
+from todo_api.api.authenticated_route import AuthenticatedRoute
 from todo_api.api.deps import IfMatchHeader, TaskIdPath, TaskServiceDep, require_json_body
 from todo_api.api.etag import parse_if_match
+from todo_api.api.query_values import DECIMAL_DIGITS, TRUE_OR_FALSE
 from todo_api.api.responses import problem_responses, success_headers
 from todo_api.api.task_responses import task_page_response, task_response
 from todo_api.schemas.task import TaskCreate, TaskPublic, TaskUpdate
 
 MAX_PAGE_SIZE = 1000
 
-# Every operation requires a valid token: no handler can forget it. The path user is
-# authorized by TaskServiceDep, the only way to reach tasks (FastAPI resolves
-# `authenticate` once per request for both).
+# Every operation requires the path user's token, checked by the route class before the
+# request is read: no handler can forget it.
 router = APIRouter(
     prefix="/{user_id}/tasks",
     tags=["tasks"],
-    dependencies=[Depends(authenticate)],
+    route_class=AuthenticatedRoute,
     responses=problem_responses(401, 403, 500, 503),
 )
 
@@ -33,10 +33,12 @@ router = APIRouter(
 async def list_tasks(
     service: TaskServiceDep,
     completed: Annotated[
-        bool | None, Query(description="Only completed (true) or open (false) tasks.")
+        bool | None,
+        Query(description="Only completed (true) or open (false) tasks."),
+        TRUE_OR_FALSE,
     ] = None,
-    limit: Annotated[int, Query(ge=1, le=MAX_PAGE_SIZE)] = MAX_PAGE_SIZE,
-    offset: Annotated[int, Query(ge=0, le=2**31 - 1)] = 0,
+    limit: Annotated[int, Query(ge=1, le=MAX_PAGE_SIZE), DECIMAL_DIGITS] = MAX_PAGE_SIZE,
+    offset: Annotated[int, Query(ge=0, le=2**31 - 1), DECIMAL_DIGITS] = 0,
 ) -> Response:
     page = await service.list_tasks(completed=completed, limit=limit, offset=offset)
     return task_page_response(page)
