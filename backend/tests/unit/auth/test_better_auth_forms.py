@@ -26,7 +26,7 @@ from todo_api.auth.jwks_jwt import SESSION_CACHE_AUDIENCE, SESSION_CACHE_TYPE
 from todo_api.auth.principal import Principal
 from todo_api.auth.token_verifier import MAX_TOKEN_LENGTH, TokenVerifier
 from todo_api.config import Settings
-from todo_api.errors import AuthenticationFailed
+from todo_api.errors import AuthenticationFailed, BackendUnavailable
 
 FIXTURE_PATH = Path(__file__).parents[2] / "data" / "better-auth-1.7.25-tokens.json"
 FIXTURE: dict[str, Any] = json.loads(FIXTURE_PATH.read_text())
@@ -348,7 +348,7 @@ async def test_a_session_as_big_as_better_auth_makes_fits(make_verifier: MakeVer
 
 
 @pytest.mark.parametrize("form", FORMS)
-async def test_mangled_credentials_of_every_form_only_ever_raise_authentication_failed(
+async def test_mangled_credentials_of_every_form_are_refused_not_crashed(
     form: Form, make_verifier: MakeVerifier
 ) -> None:
     verifier = make_verifier(form.jwks, secrets=[SECRET, OLD_SECRET])
@@ -368,6 +368,11 @@ async def test_mangled_credentials_of_every_form_only_ever_raise_authentication_
         try:
             principal = await verifier.verify(mangled)
         except AuthenticationFailed:
+            continue
+        except BackendUnavailable:
+            # A mangled `kid` names no cached key: it could be one Better Auth just made, so
+            # the answer is "retry shortly" (503), never a crash.
+            assert form.jwks is not None, mangled
             continue
         # Only a change base64url ignores (the low bits of a segment's last character) passes.
         assert principal == original, mangled
