@@ -8,15 +8,21 @@ from collections.abc import Iterator
 
 import psycopg
 import pytest
+from psycopg import sql
 from sqlalchemy import text
 
 from tests.conftest import ALICE, make_settings, serving
 from tests.support.databases import fresh_postgres_database_or_skip
 from tests.support.pgbouncer import PgBouncer
-from tests.support.postgres_admin import WAITING_ON_A_LOCK, libpq_url, with_host_and_port
+from tests.support.postgres_admin import (
+    WAITING_ON_A_LOCK,
+    database_name,
+    libpq_url,
+    with_host_and_port,
+)
 from todo_api.config import Settings
 from todo_api.engine import create_engine
-from todo_api.migrations import migrate_database, upgrade_to_head
+from todo_api.migrations import migrate_database
 
 pytestmark = pytest.mark.slow
 
@@ -49,9 +55,7 @@ async def test_a_statement_waiting_on_a_locked_row_is_cut_by_the_server(
     if route == "pgbouncer":
         bouncer: PgBouncer = request.getfixturevalue("pgbouncer")
         url = with_host_and_port(postgres_url, "127.0.0.1", bouncer.port)
-    settings = make_settings(
-        url, db_statement_timeout_ms=STATEMENT_TIMEOUT_MS, db_prepared_statements="false"
-    )
+    settings = make_settings(url, db_statement_timeout_ms=STATEMENT_TIMEOUT_MS)
     async with (
         serving(settings) as (_, client),
         await psycopg.AsyncConnection.connect(libpq_url(postgres_url)) as locker,
@@ -79,8 +83,13 @@ async def test_the_start_up_warns_when_the_role_defaults_are_not_stored(
     postgres_url: str, caplog: pytest.LogCaptureFixture
 ) -> None:
     settings = make_settings(postgres_url)
-    async with serving(settings) as (app, _):
-        await upgrade_to_head(app.state.database.engine)  # the schema only, as before
+    await migrate_with_defaults(settings)
+    # As a database migrated by an older release (schema only) would be.
+    with psycopg.connect(libpq_url(postgres_url), autocommit=True) as connection:
+        database = sql.Identifier(database_name(postgres_url))
+        connection.execute(
+            sql.SQL("ALTER ROLE CURRENT_USER IN DATABASE {} RESET ALL").format(database)
+        )
     with caplog.at_level(logging.WARNING, logger="todo_api.role_defaults"):
         async with serving(settings):
             pass
