@@ -116,7 +116,7 @@ class Database:
         needed = ", ".join(sorted(self._revisions.heads))
         if not revisions:  # migrated, then downgraded to base
             return schema_problem(
-                f"not migrated: no revision recorded, this version needs {needed}"
+                f"not migrated: no revision recorded; this version needs {needed}"
             )
         current = ", ".join(sorted(revisions))
         return schema_problem(f"at revision {current}, this version needs {needed}")
