@@ -66,6 +66,10 @@ _STATUS_CODES: Mapping[int, str] = {
 }
 
 
+def default_code(status: int) -> str:
+    return _STATUS_CODES.get(status, "INTERNAL_ERROR" if status >= 500 else "ERROR")
+
+
 def problem_response(
     request: Request,
     status: int,
@@ -79,7 +83,7 @@ def problem_response(
         title=status_title(status),
         status=status,
         detail=detail,
-        code=code or _STATUS_CODES.get(status, "INTERNAL_ERROR" if status >= 500 else "ERROR"),
+        code=code or default_code(status),
         request_id=getattr(request.state, "request_id", None),
         errors=errors,
     )
