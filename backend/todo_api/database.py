@@ -11,10 +11,11 @@ from sqlalchemy.ext.asyncio import async_sessionmaker
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from todo_api.config import Settings
-from todo_api.connection_deadline import ConnectionDeadlines
+from todo_api.connection_deadline import ConnectionDeadlines, Deadline
 from todo_api.database_problems import (
     DatabaseHealth,
     DatabaseProblem,
+    deadline_passed,
     diagnose,
     is_unavailable_error,
     schema_problem,
@@ -58,13 +59,15 @@ class Database:
         """
         session = self._sessions()
         try:
-            with self._deadline(self._request_timeout):
+            with self._deadline(self._request_timeout) as deadline:
                 yield session
         except BaseException as error:
             await self._discard(session, error)
             problem = diagnose(error, self._secrets)
             if problem is None:
                 raise
+            if deadline.passed:  # the cut connection looks lost: say what cut it
+                problem = deadline_passed("DB_REQUEST_TIMEOUT_SECONDS", self._request_timeout)
             self.health.failing(problem)
             raise _domain_error(problem) from error
         await session.close()
@@ -82,9 +85,7 @@ class Database:
         probe.add_done_callback(self._probes.discard)
         done, _ = await asyncio.wait({probe}, timeout=timeout_seconds)
         if not done:
-            self.health.failing(
-                DatabaseProblem("unavailable", "timeout", f"no answer within {timeout_seconds} s")
-            )
+            self.health.failing(deadline_passed("the readiness probe's", timeout_seconds))
             return False
         return probe.result()
 
@@ -121,9 +122,9 @@ class Database:
         current = ", ".join(sorted(revisions))
         return schema_problem(f"at revision {current}, this version needs {needed}")
 
-    def _deadline(self, seconds: float) -> contextlib.AbstractContextManager[None]:
+    def _deadline(self, seconds: float) -> contextlib.AbstractContextManager[Deadline]:
         if self._deadlines is None:
-            return contextlib.nullcontext()
+            return contextlib.nullcontext(Deadline())
         return self._deadlines.bound(seconds)
 
     async def dispose(self) -> None:

@@ -145,3 +145,25 @@ async def test_readiness_answers_within_2_seconds_when_connecting_hangs(postgres
             assert seconds < MAX_READINESS_SECONDS, f"took {seconds:.2f} s"
             await proxy.forward()
             assert (await client.get("/health/ready")).status_code == 200
+
+
+async def test_a_database_that_stops_answering_mid_request_is_logged_as_a_timeout(
+    postgres_url: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    """The request deadline cuts the connection; the log names the deadline, not a lost one."""
+    server = make_url(postgres_url)
+    await migrate(make_settings(postgres_url))
+    async with TcpProxy(server.host or "127.0.0.1", server.port or 5432) as proxy:
+        url = with_host_and_port(postgres_url, "127.0.0.1", proxy.port)
+        async with serving(make_settings(url, db_request_timeout_seconds=1)) as (_, client):
+            assert (await client.get(TASKS)).status_code == 200  # a warm pooled connection
+            caplog.set_level(logging.INFO, logger="todo_api")
+            proxy.hang()
+            assert (await client.get(TASKS)).status_code == 503
+            await proxy.forward()
+            assert (await client.get(TASKS)).status_code == 200
+    assert service_lines(caplog) == [
+        "ERROR database failing: timeout (no answer within DB_REQUEST_TIMEOUT_SECONDS 1 s); "
+        "DATABASE_URL=" + make_settings(url).shown_database_url,
+        "WARNING database answering again (after: timeout)",
+    ]

@@ -134,11 +134,12 @@ async def test_the_defaults_work_behind_a_transaction_pooler_on_any_port(
     6432 (Supabase's is 6543, a docker-compose one often 5432), 32 clients at once."""
     assert pgbouncer.port != 6432
     await migrate_with_defaults(make_settings(postgres_url))
-    # Only the pool wait is raised: on a loaded 2-core machine, 32 clients queueing for 15
+    # Only the waits are raised: on a loaded 2-core machine, 32 clients queueing for 15
     # connections must not turn into 503s; every setting a pooler cares about is the default.
     settings = make_settings(
         with_host_and_port(postgres_url, "127.0.0.1", pgbouncer.port),
         db_pool_timeout_seconds=30,
+        db_request_timeout_seconds=30,
     )
     statuses: Counter[int] = Counter()
     async with serving(settings) as (_, client):
