@@ -147,8 +147,8 @@ def _migrate(settings: DatabaseSettings, verbose: bool) -> int:
         return 1
     for revision in applied:
         print(f"applied {revision}")
-    heads = ", ".join(sorted(packaged_revisions().heads))
     if not applied:
+        heads = ", ".join(sorted(packaged_revisions().heads))
         print(f"no migration needed: the database is at {heads}, the latest")
     if not settings.is_sqlite:
         print("stored the role's limits (statement_timeout, idle_in_transaction_session_timeout)")
