@@ -4,8 +4,8 @@ What a careful hand-written service would do: the same HS256 token check as the 
 (PyJWT, `sub` must be the path user), ONE database round trip per request (autocommit
 connections, no BEGIN/COMMIT; the list returns its total in the same statement) and JSON by
 orjson; no framework, no validation layer, no ORM. It reads DATABASE_URL,
-BETTER_AUTH_SECRET and DB_PREPARED_STATEMENTS (true/false/auto, as the project: behind a
-transaction-mode pooler server-side prepared statements must be off).
+BETTER_AUTH_SECRET and DB_PREPARED_STATEMENTS (as the project: off unless `true`, since
+behind a transaction-mode pooler server-side prepared statements must be off).
 Serve: `uvicorn benchmarks.baseline_app:app`.
 """
 
@@ -17,7 +17,7 @@ import uuid
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import parse_qs
 
 import jwt
 import orjson
@@ -213,7 +213,7 @@ async def _lifespan(receive: Receive, send: Send) -> None:
                 # trips. psycopg prepares a statement after 5 uses (threshold None: never).
                 kwargs={
                     "autocommit": True,
-                    "prepare_threshold": 5 if _prepared_statements(url) else None,
+                    "prepare_threshold": 5 if _prepared_statements() else None,
                     "options": "-c statement_timeout=5000",
                 },
             )
@@ -229,13 +229,9 @@ async def _lifespan(receive: Receive, send: Send) -> None:
             return
 
 
-def _prepared_statements(url: str) -> bool:
-    """DB_PREPARED_STATEMENTS as the project reads it; auto: off for a pooler host or port."""
-    setting = os.environ.get("DB_PREPARED_STATEMENTS", "auto").lower()
-    if setting in {"true", "false"}:
-        return setting == "true"
-    parts = urlsplit(url)
-    return not ((parts.hostname or "").split(".")[0].endswith("-pooler") or parts.port == 6432)
+def _prepared_statements() -> bool:
+    """DB_PREPARED_STATEMENTS as the project reads it: off unless set to true."""
+    return os.environ.get("DB_PREPARED_STATEMENTS", "false").strip().lower() in {"true", "1"}
 
 
 async def app(scope: Message, receive: Receive, send: Send) -> None:

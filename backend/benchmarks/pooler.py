@@ -2,10 +2,9 @@
 
 Debian's PgBouncer 1.18 in transaction mode (the test suite's helper), as Neon's pooled
 endpoint runs: consecutive transactions of one client may land on different server
-connections, and 1.18 does not carry prepared statements across them. The project's
-DB_PREPARED_STATEMENTS=auto recognises a pooler only by a Neon "-pooler" host name or port
-6432, not this loopback port, so both servers get DB_PREPARED_STATEMENTS=false, as an
-operator would set it for any other pooler.
+connections, and 1.18 does not carry prepared statements across them. Both servers get
+DB_PREPARED_STATEMENTS=false, which is the default, said explicitly so that an environment
+that opts in for the direct runs cannot leak into these.
 """
 
 import shutil

@@ -96,11 +96,8 @@ def database_target(
         return
     bouncer: PgBouncer = request.getfixturevalue("pgbouncer")
     with fresh_postgres_database() as url:
-        # `auto` cannot tell a pooler on a loopback test port from a server: say it.
-        yield DatabaseTarget(
-            with_host_and_port(url, "127.0.0.1", bouncer.port),
-            {"db_prepared_statements": "false"},
-        )
+        # Nothing set: the defaults must work behind a pooler on any port.
+        yield DatabaseTarget(with_host_and_port(url, "127.0.0.1", bouncer.port), {})
 
 
 def make_settings(database_url: str, **overrides: object) -> Settings:

@@ -7,18 +7,24 @@ import logging
 import os
 import signal
 import sys
+import traceback
+from pathlib import Path
+from typing import TypeVar
 
 import uvicorn
 from pydantic import ValidationError
 
 from todo_api.auth.development_token import mint_development_token
-from todo_api.config import Settings
+from todo_api.config import DatabaseSettings, Settings, describe_configuration_error
+from todo_api.database_problems import diagnose, one_line
 from todo_api.engine import create_engine
 from todo_api.logging_setup import configure_logging
 from todo_api.main import create_app
-from todo_api.migrations import migrate_database
+from todo_api.migrations import migrate_database, packaged_revisions
 
 logger = logging.getLogger("todo_api")
+
+SettingsType = TypeVar("SettingsType", bound=DatabaseSettings)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -41,7 +47,11 @@ def main(argv: list[str] | None = None) -> int:
     )
     serve.add_argument("--workers", type=int, default=1)
 
-    commands.add_parser("migrate", help="apply every pending migration (alembic upgrade head)")
+    migrate = commands.add_parser(
+        "migrate",
+        help="apply every pending migration and the role's limits (needs only DATABASE_URL)",
+    )
+    migrate.add_argument("--verbose", action="store_true", help="a failure's full traceback")
 
     token = commands.add_parser("token", help="print a development token for USER_ID")
     token.add_argument("user_id")
@@ -50,19 +60,27 @@ def main(argv: list[str] | None = None) -> int:
     commands.add_parser("openapi", help="print the OpenAPI document")
 
     args = parser.parse_args(argv)
-    try:
-        settings = Settings()
-    except ValidationError as error:
-        print(f"invalid configuration:\n{error}", file=sys.stderr)
+    if args.command == "migrate":
+        # A migration uses no auth setting, so production's auth rules do not stop it.
+        database_settings = _load(DatabaseSettings)
+        return 2 if database_settings is None else _migrate(database_settings, args.verbose)
+    settings = _load(Settings)
+    if settings is None:
         return 2
 
     if args.command == "serve":
         return _serve(settings, args.host, args.port, args.workers)
-    if args.command == "migrate":
-        return _migrate(settings)
     if args.command == "token":
         return _print_token(settings, args.user_id, args.ttl)
     return _print_openapi(settings)
+
+
+def _load(kind: type[SettingsType]) -> SettingsType | None:
+    try:
+        return kind()
+    except ValidationError as error:
+        print(f"invalid configuration:\n{describe_configuration_error(error)}", file=sys.stderr)
+        return None
 
 
 def _port(value: str) -> int:
@@ -79,14 +97,14 @@ def _port(value: str) -> int:
 
 
 def _serve(settings: Settings, host: str, port: int, workers: int) -> int:
-    configure_logging(settings.log_level, json_lines=settings.json_logs)
+    log_config = configure_logging(settings.log_level, json_lines=settings.json_logs)
     if settings.uses_development_secret:
         logger.warning(
             "DEVELOPMENT SECRET IN USE: tokens are signed with a public, fixed secret. "
             "Set BETTER_AUTH_SECRET (and ENVIRONMENT=production) before exposing this service."
         )
-    if settings.shared_secret is not None:
-        logger.info("get a token for curl: .venv/bin/todo-api token <user_id>")
+    if settings.environment == "development" and settings.shared_secret is not None:
+        logger.info("get a token for curl: %s token <user_id>", _this_command())
     # uvicorn re-raises the SIGTERM it handled once it has shut down cleanly; with the default
     # handler that would turn a clean stop into exit status -15.
     signal.signal(signal.SIGTERM, lambda *_: None)
@@ -96,7 +114,7 @@ def _serve(settings: Settings, host: str, port: int, workers: int) -> int:
         host=host,
         port=port,
         workers=workers,
-        log_config=None,  # keep the logging configured above
+        log_config=log_config,  # applied again in each worker process
         access_log=False,  # the app logs each request itself, with its request id
         proxy_headers=True,
         # Head size and time limits, Host required (by import string: each worker builds it).
@@ -107,17 +125,44 @@ def _serve(settings: Settings, host: str, port: int, workers: int) -> int:
     return 0
 
 
-def _migrate(settings: Settings) -> int:
-    async def run() -> None:
+def _this_command() -> str:
+    """How this process was started (`.venv/bin/todo-api` in a checkout, `todo-api` in the
+    image), so the hint can be pasted as it is."""
+    started_as = sys.argv[0] if sys.argv else ""
+    return started_as if Path(started_as).name == "todo-api" else "todo-api"
+
+
+def _migrate(settings: DatabaseSettings, verbose: bool) -> int:
+    async def run() -> list[str]:
         engine = create_engine(settings)
         try:
-            await migrate_database(engine, settings)
+            return await migrate_database(engine, settings)
         finally:
             await engine.dispose()
 
-    asyncio.run(run())
-    print("database is at the latest migration")
+    print(f"migrating {settings.shown_database_url}")
+    try:
+        applied = asyncio.run(run())
+    except Exception as error:
+        if verbose:
+            traceback.print_exc()
+        print(f"todo-api migrate failed: {_cause(error, settings)}", file=sys.stderr)
+        return 1
+    for revision in applied:
+        print(f"applied {revision}")
+    if not applied:
+        heads = ", ".join(sorted(packaged_revisions().heads))
+        print(f"no migration needed: the database is at {heads}, the latest")
+    if not settings.is_sqlite:
+        print("stored the role's limits (statement_timeout, idle_in_transaction_session_timeout)")
     return 0
+
+
+def _cause(error: BaseException, settings: DatabaseSettings) -> str:
+    problem = diagnose(error, settings.secret_values())
+    if problem is not None:
+        return problem.describe()
+    return one_line(f"{type(error).__name__}: {error}", settings.secret_values())
 
 
 def _print_token(settings: Settings, user_id: str, ttl_seconds: int) -> int:

@@ -1,11 +1,14 @@
 """Settings from the environment (and `.env`), validated once at start-up."""
 
 import logging
-from typing import Annotated, Literal
+import re
+from collections.abc import Iterable
+from typing import Annotated, Any, Literal
 
-from pydantic import Field, SecretStr, field_validator, model_validator
+from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError
 
 # Used only when ENVIRONMENT=development and no secret is configured; production refuses it.
 DEVELOPMENT_SECRET = "development-secret-do-not-use-in-production-0000"  # noqa: S105 (public by design)
@@ -59,20 +62,26 @@ def parse_better_auth_secrets(value: str) -> list[str]:
     return secrets
 
 
-_POOLER_PORT = 6432
+# `scheme://user:password@host`: the password, wherever a URL appears in a message.
+_URL_PASSWORD = re.compile(r"(?P<user>[a-z][a-z0-9+.-]*://[^:/@\s]*):[^@\s]*@", re.IGNORECASE)
 
 
-def _is_transaction_pooler(database_url: str) -> bool:
-    url = make_url(database_url)
-    first_label = (url.host or "").split(".", 1)[0]
-    return first_label.endswith("-pooler") or url.port == _POOLER_PORT
+def mask_database_url(url: str) -> str:
+    """The URL as it may be shown (logs, errors, the CLI): its password replaced by `***`."""
+    try:
+        return make_url(url).render_as_string(hide_password=True)
+    except ArgumentError:  # not parseable as a URL: mask what looks like a password anyway
+        return _URL_PASSWORD.sub(r"\g<user>:***@", url)
 
 
 def _is_production_secret(secret: str) -> bool:
     return secret != DEVELOPMENT_SECRET and len(secret) >= MIN_PRODUCTION_SECRET_LENGTH
 
 
-class Settings(BaseSettings):
+class DatabaseSettings(BaseSettings):
+    """What reaching and migrating the database needs, and nothing more: `todo-api migrate`
+    and the Alembic environment read only these, so no auth rule stands in their way."""
+
     # hide_input_in_errors: a refused setting must not print a secret (or a database password).
     model_config = SettingsConfigDict(
         env_file=".env", extra="ignore", frozen=True, hide_input_in_errors=True
@@ -82,11 +91,8 @@ class Settings(BaseSettings):
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
     # JSON lines are for log collectors; development defaults to readable text.
     log_json: bool | None = None
-    # Also migrate PostgreSQL when the app starts, for hosts without a release step (a single
-    # container). Off by default: `todo-api migrate` is the release step. SQLite always is.
-    migrate_on_start: bool = False
 
-    database_url: str = DEFAULT_SQLITE_URL
+    database_url: str = Field(default=DEFAULT_SQLITE_URL, repr=False)
     db_pool_size: int = Field(default=15, ge=1, le=100)
     # Overflow connections are closed when returned: under sustained load each one costs a
     # new connection (and a server process), so requests queue for the pool instead.
@@ -99,15 +105,63 @@ class Settings(BaseSettings):
     # Upper bound on one request's database work, even if the server stops answering; above
     # the statement timeout, so the server gives up on a slow statement first.
     db_request_timeout_seconds: float = Field(default=4.0, gt=0, le=120)
-    # Server-side prepared statements: `auto` turns them off for hosts that are transaction
-    # poolers (Neon's `-pooler` endpoints, PgBouncer's usual port 6432), where the next
-    # transaction may run on a server connection that never saw the PREPARE.
-    db_prepared_statements: Literal["auto", "true", "false"] = "auto"
+    # Server-side prepared statements, off unless asked for: behind a transaction pooler
+    # (on any host and port) the next transaction may run on a server connection that never
+    # saw the PREPARE, and on a direct connection they save little (specs/decisions.md).
+    db_prepared_statements: bool = False
     db_pool_recycle_seconds: int = Field(default=300, ge=10)
     # Closed connections are always detected cheaply on checkout; a pre-ping round trip also
     # catches connections that died without the server saying so.
     db_pool_pre_ping: bool = False
     db_retry_after_seconds: int = Field(default=2, ge=1, le=600)
+
+    @field_validator("log_level", mode="before")
+    @classmethod
+    def _upper_case_level(cls, value: object) -> object:
+        return value.strip().upper() if isinstance(value, str) else value
+
+    @field_validator("database_url")
+    @classmethod
+    def _normalize_database_url(cls, value: str) -> str:
+        return normalize_database_url(value)
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.database_url.startswith("sqlite")
+
+    @property
+    def uses_prepared_statements(self) -> bool:
+        return self.db_prepared_statements and not self.is_sqlite
+
+    @property
+    def shown_database_url(self) -> str:
+        return mask_database_url(self.database_url)
+
+    @property
+    def json_logs(self) -> bool:
+        return self.log_json if self.log_json is not None else self.environment == "production"
+
+    def secret_values(self) -> list[str]:
+        """Every secret this configuration holds (SecretStr fields, the database password),
+        for scrubbing text from outside (driver messages) before it is logged or printed."""
+        values = [
+            value.get_secret_value()
+            for name in type(self).model_fields
+            if isinstance(value := getattr(self, name), SecretStr) and value.get_secret_value()
+        ]
+        try:
+            password = make_url(self.database_url).password
+        except ArgumentError:
+            password = None
+        if password:
+            values.append(str(password))
+        return values
+
+
+class Settings(DatabaseSettings):
+    # Also migrate PostgreSQL when the app starts, for hosts without a release step (a single
+    # container). Off by default: `todo-api migrate` is the release step. SQLite always is.
+    migrate_on_start: bool = False
 
     cors_origins: Annotated[list[str], NoDecode] = []
     max_body_bytes: int = Field(default=64 * 1024, ge=1024, le=10 * 1024 * 1024)
@@ -131,11 +185,6 @@ class Settings(BaseSettings):
     # A complete request head must arrive within this many seconds of the connection opening
     # (or of the previous response), and a request body may pause no longer than this.
     request_head_timeout_seconds: float = Field(default=10.0, gt=0, le=30)
-
-    @field_validator("database_url")
-    @classmethod
-    def _normalize_database_url(cls, value: str) -> str:
-        return normalize_database_url(value)
 
     @field_validator("cors_origins", mode="before")
     @classmethod
@@ -177,16 +226,6 @@ class Settings(BaseSettings):
                     "(or JWT_JWKS_URL) to verify tokens"
                 )
         return self
-
-    @property
-    def is_sqlite(self) -> bool:
-        return self.database_url.startswith("sqlite")
-
-    @property
-    def uses_prepared_statements(self) -> bool:
-        if self.db_prepared_statements != "auto":
-            return self.db_prepared_statements == "true"
-        return not self.is_sqlite and not _is_transaction_pooler(self.database_url)
 
     @property
     def shared_secret(self) -> str | None:
@@ -244,6 +283,29 @@ class Settings(BaseSettings):
             self.better_auth_url.rstrip("/") if self.better_auth_url else None
         )
 
-    @property
-    def json_logs(self) -> bool:
-        return self.log_json if self.log_json is not None else self.environment == "production"
+
+_PYDANTIC_PREFIXES = ("Value error, ", "Assertion failed, ")
+
+
+def without_pydantic_prefix(message: str) -> str:
+    """pydantic prefixes what a validator raised with its own wording; readers need only ours."""
+    for prefix in _PYDANTIC_PREFIXES:
+        if message.startswith(prefix):
+            return message[len(prefix) :]
+    return message
+
+
+def describe_configuration_error(error: ValidationError) -> str:
+    """One line per broken rule, naming the variable and the rule, never the value.
+
+    pydantic's own text quotes the input (`input_value=...`): for a secret, or a
+    DATABASE_URL with its password, that is the secret itself.
+    """
+    return "\n".join(_describe(error.errors(include_input=False, include_url=False)))
+
+
+def _describe(errors: Iterable[Any]) -> Iterable[str]:
+    for item in errors:
+        variable = "_".join(str(part) for part in item["loc"]).upper()
+        message = without_pydantic_prefix(str(item["msg"]))
+        yield f"  {variable}: {message}" if variable else f"  {message}"

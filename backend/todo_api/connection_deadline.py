@@ -12,11 +12,19 @@ import contextlib
 import os
 import socket
 from collections.abc import Iterator
+from dataclasses import dataclass
 from typing import Any
 
 import psycopg
 from sqlalchemy import event
 from sqlalchemy.ext.asyncio import AsyncEngine
+
+
+@dataclass(slots=True)
+class Deadline:
+    """Whether the deadline passed: a failure after it is the deadline's, not the network's."""
+
+    passed: bool = False
 
 
 class ConnectionDeadlines:
@@ -25,16 +33,17 @@ class ConnectionDeadlines:
         event.listen(engine.sync_engine, "checkout", self._on_checkout)
 
     @contextlib.contextmanager
-    def bound(self, seconds: float) -> Iterator[None]:
+    def bound(self, seconds: float) -> Iterator[Deadline]:
         """Within this block, the current task's connections are cut at `seconds`."""
+        deadline = Deadline()
         task = asyncio.current_task()
         if task is None:
-            yield
+            yield deadline
             return
         self._held[task] = []
-        timer = asyncio.get_running_loop().call_later(seconds, self._cut, task)
+        timer = asyncio.get_running_loop().call_later(seconds, self._cut, task, deadline)
         try:
-            yield
+            yield deadline
         finally:
             timer.cancel()
             del self._held[task]
@@ -46,7 +55,8 @@ class ConnectionDeadlines:
             if held is not None and isinstance(record.driver_connection, psycopg.AsyncConnection):
                 held.append(record.driver_connection)
 
-    def _cut(self, task: asyncio.Task[Any]) -> None:
+    def _cut(self, task: asyncio.Task[Any], deadline: Deadline) -> None:
+        deadline.passed = True
         for connection in self._held.get(task, ()):
             # shutdown() acts on the socket, not the descriptor: through a duplicate, psycopg's
             # own descriptor sees EOF at once, and stays valid for its cleanup.

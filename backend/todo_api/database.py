@@ -6,30 +6,27 @@ import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-from sqlalchemy import exc, text
+from sqlalchemy import text
 from sqlalchemy.ext.asyncio import async_sessionmaker
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from todo_api.config import Settings
-from todo_api.connection_deadline import ConnectionDeadlines
+from todo_api.connection_deadline import ConnectionDeadlines, Deadline
+from todo_api.database_problems import (
+    DatabaseHealth,
+    DatabaseProblem,
+    deadline_passed,
+    diagnose,
+    is_unavailable_error,
+    schema_problem,
+)
 from todo_api.engine import create_engine
-from todo_api.errors import BackendUnavailable
+from todo_api.errors import DatabaseUnavailable, SchemaBehind
+from todo_api.migrations import packaged_revisions
 
 logger = logging.getLogger(__name__)
 
-# Errors that mean "the database is not answering", as opposed to a bug in a statement.
-_UNAVAILABLE_ERRORS = (
-    exc.OperationalError,
-    exc.InterfaceError,
-    exc.TimeoutError,  # no pool connection free within the pool timeout
-    ConnectionError,
-)
-
-
-def is_unavailable_error(error: BaseException) -> bool:
-    if isinstance(error, exc.DBAPIError) and error.connection_invalidated:
-        return True
-    return isinstance(error, _UNAVAILABLE_ERRORS)
+_CURRENT_REVISIONS = text("SELECT version_num FROM alembic_version")
 
 
 class Database:
@@ -41,6 +38,10 @@ class Database:
         self._request_timeout = settings.db_request_timeout_seconds
         # SQLite is a local file: its waits are bounded by its busy timeout instead.
         self._deadlines = None if settings.is_sqlite else ConnectionDeadlines(self.engine)
+        self._secrets = settings.secret_values()
+        self._revisions = packaged_revisions()
+        self.health = DatabaseHealth(settings.shown_database_url)
+        self._probes: set[asyncio.Task[bool]] = set()
 
     @asynccontextmanager
     async def unit_of_work(self) -> AsyncIterator[AsyncSession]:
@@ -52,33 +53,78 @@ class Database:
         or nothing without a BEGIN/COMMIT pair around it.
 
         The whole body runs under one deadline, so a database that stops answering
-        mid-request costs a bounded wait and a 503, never a hung request.
+        mid-request costs a bounded wait and a 503, never a hung request. A database
+        behind the migrations is noticed from the error its statements get, so a healthy
+        request pays for no schema check.
         """
         session = self._sessions()
         try:
-            with self._deadline(self._request_timeout):
+            with self._deadline(self._request_timeout) as deadline:
                 yield session
         except BaseException as error:
             await self._discard(session, error)
-            if is_unavailable_error(error):
-                raise BackendUnavailable("The database is not available; retry shortly.") from error
-            raise
+            problem = diagnose(error, self._secrets)
+            if problem is None:
+                raise
+            if deadline.passed:  # the cut connection looks lost: say what cut it
+                problem = deadline_passed("DB_REQUEST_TIMEOUT_SECONDS", self._request_timeout)
+            self.health.failing(problem)
+            raise _domain_error(problem) from error
         await session.close()
+        if self.health.problem is not None:
+            self.health.answering()
 
     async def is_ready(self, timeout_seconds: float) -> bool:
+        """The database answers, and its schema is at this version's migrations.
+
+        The answer comes within `timeout_seconds` whatever the network does (a connect
+        attempt alone may take longer): a probe still running then finishes on its own.
+        """
+        probe = asyncio.ensure_future(self._probe(timeout_seconds))
+        self._probes.add(probe)
+        probe.add_done_callback(self._probes.discard)
+        done, _ = await asyncio.wait({probe}, timeout=timeout_seconds)
+        if not done:
+            self.health.failing(deadline_passed("the readiness probe's", timeout_seconds))
+            return False
+        return probe.result()
+
+    async def _probe(self, timeout_seconds: float) -> bool:
         try:
             with self._deadline(timeout_seconds):
                 async with self.engine.connect() as connection:
-                    await connection.execute(text("SELECT 1"))
+                    revisions = set((await connection.execute(_CURRENT_REVISIONS)).scalars())
         except Exception as error:
-            if not is_unavailable_error(error):
+            problem = diagnose(error, self._secrets)
+            if problem is None:
                 logger.exception("readiness check failed unexpectedly")
+                return False
+            if problem.kind == "schema":  # no alembic_version table
+                problem = schema_problem("never migrated: no alembic_version table")
+            self.health.failing(problem)
             return False
+        if behind := self._schema_behind(revisions):
+            self.health.failing(behind)
+            return False
+        self.health.answering()
         return True
 
-    def _deadline(self, seconds: float) -> contextlib.AbstractContextManager[None]:
+    def _schema_behind(self, revisions: set[str]) -> DatabaseProblem | None:
+        # A revision this version does not know comes from a newer release that migrated
+        # first: its migrations keep older code working, so that is not a problem.
+        if revisions >= self._revisions.heads or revisions - self._revisions.known:
+            return None
+        needed = ", ".join(sorted(self._revisions.heads))
+        if not revisions:  # migrated, then downgraded to base
+            return schema_problem(
+                f"not migrated: no revision recorded; this version needs {needed}"
+            )
+        current = ", ".join(sorted(revisions))
+        return schema_problem(f"at revision {current}, this version needs {needed}")
+
+    def _deadline(self, seconds: float) -> contextlib.AbstractContextManager[Deadline]:
         if self._deadlines is None:
-            return contextlib.nullcontext()
+            return contextlib.nullcontext(Deadline())
         return self._deadlines.bound(seconds)
 
     async def dispose(self) -> None:
@@ -95,3 +141,7 @@ class Database:
                 await session.close()
         except Exception:
             logger.warning("discarding a failed session raised", exc_info=True)
+
+
+def _domain_error(problem: DatabaseProblem) -> DatabaseUnavailable:
+    return SchemaBehind() if problem.kind == "schema" else DatabaseUnavailable()

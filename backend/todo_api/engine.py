@@ -9,17 +9,17 @@ from sqlalchemy import event, exc
 from sqlalchemy.engine.interfaces import DBAPIConnection
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
-from todo_api.config import Settings
+from todo_api.config import DatabaseSettings
 
 
-def create_engine(settings: Settings) -> AsyncEngine:
+def create_engine(settings: DatabaseSettings) -> AsyncEngine:
     _keep_task_text_out_of_driver_logs()
     if settings.is_sqlite:
         return _create_sqlite_engine(settings)
     return _create_postgres_engine(settings)
 
 
-def _create_postgres_engine(settings: Settings) -> AsyncEngine:
+def _create_postgres_engine(settings: DatabaseSettings) -> AsyncEngine:
     connect_args: dict[str, Any] = {"connect_timeout": settings.db_connect_timeout_seconds}
     if not settings.uses_prepared_statements:
         connect_args["prepare_threshold"] = None  # psycopg never prepares
@@ -64,7 +64,7 @@ def _closed_by_server(connection: psycopg.AsyncConnection[Any]) -> bool:
     return bool(readable)
 
 
-def _create_sqlite_engine(settings: Settings) -> AsyncEngine:
+def _create_sqlite_engine(settings: DatabaseSettings) -> AsyncEngine:
     engine = create_async_engine(
         settings.database_url,
         # As on PostgreSQL: each statement is its own transaction (see above).

@@ -58,3 +58,21 @@ class BackendUnavailable(DomainError):
         super().__init__(detail)
         # When the raiser knows when a retry can succeed; else DB_RETRY_AFTER_SECONDS.
         self.retry_after_seconds = retry_after_seconds
+
+
+class DatabaseUnavailable(BackendUnavailable):
+    """The database failed to answer; the cause is logged where it was noticed (once per
+    change), so the client gets the same 503 whether a retry can fix it or not."""
+
+    def __init__(self, detail: str = "The database is not available; retry shortly.") -> None:
+        super().__init__(detail)
+
+
+class SchemaBehind(DatabaseUnavailable):
+    """The database lacks a table or column this version uses: its migrations were not run."""
+
+    def __init__(self) -> None:
+        super().__init__(
+            "The database is not set up for this version of the service (its migrations "
+            "have not been run); retry later.",
+        )

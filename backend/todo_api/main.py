@@ -68,7 +68,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             # The embedded database sets itself up; PostgreSQL is migrated by `todo-api migrate`
             # (a release step), or here only when MIGRATE_ON_START opts in.
             await migrate_database(database.engine, settings)
-        else:
+        # One line at start-up if the database is unreachable or behind the migrations (the
+        # readiness probe's check); the limits are worth checking only on a ready database.
+        elif await database.is_ready(health.READINESS_TIMEOUT_SECONDS):
             await warn_unless_role_defaults_in_force(database.engine, settings)
         async with httpx.AsyncClient(timeout=settings.jwks_fetch_timeout_seconds) as http_client:
             app.state.database = database

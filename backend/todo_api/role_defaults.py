@@ -4,16 +4,18 @@ A per-connection `SET` does not survive a transaction pooler (Neon's pooled endp
 PgBouncer in transaction mode): it lands on whichever server connection ran it, is missing
 on the next transaction, and leaks to other clients. A role default is applied by
 PostgreSQL itself to every new server session of the role, pooled or not, and costs no
-round trip per request. `todo-api migrate` stores them; the service checks at start-up
-that they are in force.
+round trip per request. The packaged Alembic environment stores them with every upgrade
+to head, so `todo-api migrate` and `alembic upgrade head` leave the same database; the
+service checks at start-up that they are in force.
 """
 
 import logging
 
 from sqlalchemy import text
+from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from todo_api.config import Settings
+from todo_api.config import DatabaseSettings
 
 logger = logging.getLogger(__name__)
 
@@ -21,33 +23,34 @@ logger = logging.getLogger(__name__)
 IDLE_IN_TRANSACTION_TIMEOUT_MS = 60_000
 
 
-def role_defaults(settings: Settings) -> dict[str, str]:
+def role_defaults(settings: DatabaseSettings) -> dict[str, str]:
     return {
         "statement_timeout": str(settings.db_statement_timeout_ms),
         "idle_in_transaction_session_timeout": str(IDLE_IN_TRANSACTION_TIMEOUT_MS),
     }
 
 
-async def store_role_defaults(engine: AsyncEngine, settings: Settings) -> None:
-    """`ALTER ROLE CURRENT_USER IN DATABASE <this one> SET ...` for each limit.
+def store_role_defaults(connection: Connection, settings: DatabaseSettings) -> None:
+    """`ALTER ROLE CURRENT_USER IN DATABASE <this one> SET ...` for each limit, in the
+    caller's transaction (the migration's: they are committed with the schema).
 
     New sessions of the role get them; sessions already open (a pooler's server
     connections) keep their old values until they reconnect.
     """
-    if engine.dialect.name != "postgresql":
+    if connection.dialect.name != "postgresql":
         return
-    async with engine.connect() as connection:
-        database = (await connection.execute(text("SELECT current_database()"))).scalar_one()
-        quoted_database = connection.dialect.identifier_preparer.quote(database)
-        for name, value in role_defaults(settings).items():
-            # Names are ours and values validated integers: nothing from outside is spliced.
-            await connection.execute(
-                text(f"ALTER ROLE CURRENT_USER IN DATABASE {quoted_database} SET {name} = {value}")
-            )
-        await connection.commit()
+    database = connection.execute(text("SELECT current_database()")).scalar_one()
+    quoted_database = connection.dialect.identifier_preparer.quote(database)
+    for name, value in role_defaults(settings).items():
+        # Names are ours and values validated integers: nothing from outside is spliced.
+        connection.execute(
+            text(f"ALTER ROLE CURRENT_USER IN DATABASE {quoted_database} SET {name} = {value}")
+        )
 
 
-async def warn_unless_role_defaults_in_force(engine: AsyncEngine, settings: Settings) -> None:
+async def warn_unless_role_defaults_in_force(
+    engine: AsyncEngine, settings: DatabaseSettings
+) -> None:
     """Log loudly when a fresh session does not get the configured limits."""
     if engine.dialect.name != "postgresql":
         return
@@ -57,7 +60,7 @@ async def warn_unless_role_defaults_in_force(engine: AsyncEngine, settings: Sett
     try:
         async with engine.connect() as connection:
             rows = (await connection.execute(query, {"names": list(expected)})).all()
-    except Exception as error:  # the database may be down at start-up: readiness says so
+    except Exception as error:  # it answered the readiness probe a moment ago
         logger.warning("could not check the database's limits: %s", type(error).__name__)
         return
     for name, current in rows:

@@ -117,7 +117,7 @@ async def test_migrates_and_serves_postgresql(
     with fresh_postgres_database_or_skip() as url:
         env = server_environment(url, TEST_SECRET)
         migrated = run([str(installed.todo_api), "migrate"], cwd=empty_workdir, env=env)
-        assert "latest migration" in migrated
+        assert "applied 0001" in migrated
         token = mint_token(installed, empty_workdir)
         async with running_api(env, empty_workdir, executable=installed.todo_api) as api:
             await exercise_crud(api.base_url, token, ALICE)

@@ -5,7 +5,7 @@ import contextlib
 import os
 import socket
 import sys
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -56,10 +56,12 @@ async def running_api(
     *,
     startup_timeout_seconds: float = 20.0,
     executable: Path = SERVE_EXECUTABLE,
+    serve_arguments: Sequence[str] = (),
 ) -> AsyncIterator[ApiProcess]:
     """Start the server, wait until `/health` answers, and make sure it is gone afterwards.
 
-    `executable` is this checkout's `todo-api` unless a test installed another one.
+    `executable` is this checkout's `todo-api` unless a test installed another one;
+    `serve_arguments` are added to `serve` (e.g. `--workers 2`).
     """
     port = free_port()
     log_path = workdir / f"todo-api-{port}.log"
@@ -71,6 +73,7 @@ async def running_api(
             "127.0.0.1",
             "--port",
             str(port),
+            *serve_arguments,
             env=environment,
             cwd=workdir,  # no `.env` from the repository is picked up
             stdin=asyncio.subprocess.DEVNULL,

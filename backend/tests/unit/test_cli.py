@@ -6,6 +6,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import TEST_SECRET
+from tests.support.api_process import free_port
 from todo_api.auth.token_verifier import TokenVerifier
 from todo_api.cli import main
 
@@ -15,7 +16,7 @@ CONTRACT = Path(__file__).resolve().parents[3] / "specs" / "contracts" / "openap
 @pytest.fixture(autouse=True)
 def isolated_environment(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     monkeypatch.chdir(tmp_path)  # no stray .env is read, no database file left behind
-    for name in ("DATABASE_URL", "BETTER_AUTH_URL", "JWT_JWKS_URL", "ENVIRONMENT"):
+    for name in ("DATABASE_URL", "BETTER_AUTH_URL", "JWT_JWKS_URL", "ENVIRONMENT", "LOG_LEVEL"):
         monkeypatch.delenv(name, raising=False)
 
 
@@ -46,14 +47,62 @@ def test_invalid_configuration_is_reported_not_raised(
     assert "invalid configuration" in capsys.readouterr().err
 
 
-def test_migrate_creates_the_schema(
+def test_migrate_says_what_it_applied_then_that_nothing_was_needed(
     monkeypatch: pytest.MonkeyPatch, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     database = tmp_path / "migrated.sqlite3"
     monkeypatch.setenv("DATABASE_URL", f"sqlite:///{database}")
     assert main(["migrate"]) == 0
-    assert "latest migration" in capsys.readouterr().out
+    first = capsys.readouterr().out
+    assert "applied 0001 (create tasks table)" in first
+    assert "no migration needed" not in first
     assert database.stat().st_size > 0
+
+    assert main(["migrate"]) == 0
+    second = capsys.readouterr().out
+    assert "applied" not in second
+    assert "no migration needed: the database is at 0001, the latest" in second
+
+
+def test_migrate_needs_no_auth_settings_in_production(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("ENVIRONMENT", "production")
+    monkeypatch.delenv("BETTER_AUTH_SECRET", raising=False)
+    monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path / 'production.sqlite3'}")
+    assert main(["migrate"]) == 0
+    assert "applied 0001" in capsys.readouterr().out
+
+
+def test_a_failed_migration_prints_one_line_and_the_traceback_only_when_asked(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("DATABASE_URL", f"postgresql://app:canary-pw@127.0.0.1:{free_port()}/todo")
+    assert main(["migrate"]) == 1
+    output = capsys.readouterr()
+    assert output.err.startswith("todo-api migrate failed: database failing: connection refused (")
+    assert output.err.count("\n") == 1, output.err
+    assert "app:***@127.0.0.1" in output.out
+    assert "canary-pw" not in output.out + output.err
+
+    assert main(["migrate", "--verbose"]) == 1
+    verbose = capsys.readouterr().err
+    assert "Traceback (most recent call last)" in verbose
+    assert verbose.splitlines()[-1].startswith("todo-api migrate failed: database failing")
+    assert "canary-pw" not in verbose
+
+
+def test_a_configuration_error_names_the_rule_never_the_secret(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("ENVIRONMENT", "production")
+    monkeypatch.setenv("BETTER_AUTH_SECRET", "canary-too-short")
+    monkeypatch.setenv("DATABASE_URL", "postgresql://app:canary-pw@db.example.com/todo")
+    assert main(["serve"]) == 2
+    error = capsys.readouterr().err
+    assert error.startswith("invalid configuration:\n  BETTER_AUTH_SECRET must be at least 32")
+    for leak in ("canary", "input_value", "Value error"):
+        assert leak not in error
 
 
 def test_openapi_prints_the_committed_contract(capsys: pytest.CaptureFixture[str]) -> None:

@@ -3,7 +3,13 @@
 import pytest
 from pydantic import ValidationError
 
-from todo_api.config import DEVELOPMENT_SECRET, Settings, normalize_database_url
+from todo_api.config import (
+    DEVELOPMENT_SECRET,
+    Settings,
+    describe_configuration_error,
+    mask_database_url,
+    normalize_database_url,
+)
 
 
 def settings(**values: object) -> Settings:
@@ -147,17 +153,97 @@ def test_cors_origins_come_as_a_comma_separated_list(monkeypatch: pytest.MonkeyP
 @pytest.mark.parametrize(
     ("url", "setting", "prepares"),
     [
-        ("postgresql://u:p@ep-cool-name-1234.eu-central-1.aws.neon.tech/db", "auto", True),
-        ("postgresql://u:p@ep-cool-name-1234-pooler.eu-central-1.aws.neon.tech/db", "auto", False),
-        ("postgresql://u:p@db.example.com:6432/db", "auto", False),
-        ("postgresql://u:p@127.0.0.1:5432/db", "auto", True),
-        ("postgresql://u:p@ep-x-pooler.neon.tech/db", "true", True),
+        # Off unless asked for, whatever the host and port: a pooler cannot be recognised.
+        ("postgresql://u:p@ep-cool-name-1234.eu-central-1.aws.neon.tech/db", None, False),
+        ("postgresql://u:p@db.example.com:6543/db", None, False),
+        ("postgresql://u:p@127.0.0.1:5432/db", None, False),
+        ("postgresql://u:p@127.0.0.1:5432/db", "true", True),
         ("postgresql://u:p@127.0.0.1:5432/db", "false", False),
-        ("sqlite:///./todo.sqlite3", "auto", False),
+        ("sqlite:///./todo.sqlite3", "true", False),
     ],
 )
-def test_prepared_statements_are_off_for_transaction_poolers(
-    url: str, setting: str, prepares: bool
+def test_prepared_statements_are_off_unless_asked_for(
+    url: str, setting: str | None, prepares: bool, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    chosen = settings(database_url=url, db_prepared_statements=setting)
-    assert chosen.uses_prepared_statements is prepares
+    monkeypatch.delenv("DB_PREPARED_STATEMENTS", raising=False)
+    if setting is not None:
+        monkeypatch.setenv("DB_PREPARED_STATEMENTS", setting)
+    assert settings(database_url=url).uses_prepared_statements is prepares
+
+
+@pytest.mark.parametrize("given", ["debug", "Info", " warning ", "ERROR"])
+def test_log_level_is_case_insensitive(given: str) -> None:
+    assert settings(log_level=given).log_level == given.strip().upper()
+
+
+def test_an_unknown_log_level_is_refused() -> None:
+    with pytest.raises(ValidationError):
+        settings(log_level="verbose")
+
+
+@pytest.mark.parametrize(
+    ("url", "shown"),
+    [
+        (
+            "postgresql://app:s3cr%40t@db.example.com/x",
+            "postgresql+psycopg://app:***@db.example.com/x",
+        ),
+        ("postgresql://app@db.example.com/x", "postgresql+psycopg://app@db.example.com/x"),
+    ],
+)
+def test_the_database_url_is_shown_with_its_password_masked(url: str, shown: str) -> None:
+    config = settings(database_url=url)
+    assert config.shown_database_url == shown
+    assert "s3cr" not in repr(config)
+
+
+def test_an_unparseable_url_is_masked_too() -> None:
+    assert mask_database_url("postgresql://app:hunter2@[bad/x") == "postgresql://app:***@[bad/x"
+
+
+def test_secret_values_cover_every_secret_field_and_the_database_password() -> None:
+    config = settings(database_url="postgresql://u:db-pass@h/x", better_auth_secret="auth-secret")
+    assert set(config.secret_values()) >= {"db-pass", "auth-secret"}
+    for name, field in Settings.model_fields.items():
+        if "SecretStr" in repr(field.annotation):
+            value = getattr(config, name)
+            assert value is None or value.get_secret_value() in config.secret_values(), name
+
+
+def configuration_error(**values: object) -> str:
+    with pytest.raises(ValidationError) as raised:
+        settings(**values)
+    return describe_configuration_error(raised.value)
+
+
+def test_a_weak_production_secret_is_named_but_never_printed() -> None:
+    canary = "canary-secret-0f9e8d"
+    message = configuration_error(environment="production", better_auth_secret=canary)
+    assert "BETTER_AUTH_SECRET must be at least 32 characters" in message
+    assert canary not in message
+    assert "input_value" not in message
+    assert "Value error" not in message
+
+
+def test_a_broken_database_url_is_named_without_its_password() -> None:
+    message = configuration_error(database_url="mysql://app:canary-db-pw@h/x")
+    assert message == "  DATABASE_URL: DATABASE_URL must be a postgresql:// or sqlite:// URL"
+
+
+def test_no_secret_is_printed_when_a_rule_over_all_settings_breaks() -> None:
+    """pydantic quotes the whole input for a model-wide rule: every SecretStr field
+    (BETTER_AUTH_SECRET, and any added later) and the database password hold canaries
+    (too short for production): the message names the rule, never a value."""
+    secret_fields = [
+        name
+        for name, field in Settings.model_fields.items()
+        if "SecretStr" in repr(field.annotation)
+    ]
+    assert "better_auth_secret" in secret_fields
+    canaries = {name: f"canary-{index}-5b7c" for index, name in enumerate(secret_fields)}
+    message = configuration_error(
+        environment="production", database_url="postgres://u:canary-pw@h/x", **canaries
+    )
+    assert "BETTER_AUTH_SECRET" in message
+    for canary in [*canaries.values(), "canary-pw"]:
+        assert canary not in message

@@ -16,12 +16,15 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from todo_api.api.allowed_methods import allowed_methods
 from todo_api.api.middleware.request_context import with_context_headers
+from todo_api.config import without_pydantic_prefix
 from todo_api.errors import (
     AccessDenied,
     AuthenticationFailed,
     BackendUnavailable,
+    DatabaseUnavailable,
     DomainError,
     PreconditionFailed,
+    SchemaBehind,
     TaskNotFound,
 )
 from todo_api.schemas.problem import Problem
@@ -36,6 +39,8 @@ _DOMAIN_STATUS: Mapping[type[DomainError], int] = {
     AuthenticationFailed: 401,
     AccessDenied: 403,
     BackendUnavailable: 503,
+    DatabaseUnavailable: 503,
+    SchemaBehind: 503,
 }
 
 # A validation failure lists at most this many errors (a body with thousands of unknown keys
@@ -110,7 +115,9 @@ def install_problem_handlers(app: FastAPI, *, retry_after_seconds: int) -> None:
             )
         elif isinstance(error, BackendUnavailable):
             headers["Retry-After"] = str(error.retry_after_seconds or retry_after_seconds)
-            logger.warning("backend unavailable: %s", _cause_name(error))
+            # The database layer logs its causes itself, once per change, not per request.
+            if not isinstance(error, DatabaseUnavailable):
+                logger.warning("backend unavailable: %s", _cause_name(error))
         return problem_response(request, status, error.detail, code=error.code, headers=headers)
 
     async def on_validation_error(request: Request, error: Exception) -> JSONResponse:
@@ -173,7 +180,8 @@ def _error_items(errors: Iterable[Any]) -> Iterable[dict[str, str]]:
         location = ".".join(str(part) for part in error.get("loc", ()))
         if len(location) > MAX_ERROR_LOCATION_LENGTH:
             location = location[: MAX_ERROR_LOCATION_LENGTH - 3] + "..."
-        yield {"loc": location, "message": str(error.get("msg", "invalid value"))}
+        message = without_pydantic_prefix(str(error.get("msg", "invalid value")))
+        yield {"loc": location, "message": message}
 
 
 def _cause_name(error: BaseException) -> str:

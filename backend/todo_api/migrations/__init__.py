@@ -1,21 +1,30 @@
 """Apply Alembic migrations from inside the running app (embedded mode, tests, the CLI).
 
 The Alembic scripts (`env.py`, `versions/`) live in this package's folder, so an installed
-wheel carries them and finds them from wherever it is run.
+wheel carries them and finds them from wherever it is run. Everything goes through that
+`env.py`, as `alembic upgrade head` from a checkout does, so both leave the same database.
 """
 
 from collections.abc import Callable
+from dataclasses import dataclass
+from functools import cache
 from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
+from alembic.script import ScriptDirectory
 from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from todo_api.config import Settings
-from todo_api.role_defaults import store_role_defaults
+from todo_api.config import DatabaseSettings
 
 _SCRIPT_LOCATION = Path(__file__).resolve().parent
+
+
+@dataclass(frozen=True, slots=True)
+class Revisions:
+    heads: frozenset[str]  # what this version of the code needs
+    known: frozenset[str]  # every revision it ships
 
 
 def alembic_config() -> Config:
@@ -24,29 +33,55 @@ def alembic_config() -> Config:
     return config
 
 
-async def migrate_database(engine: AsyncEngine, settings: Settings) -> None:
-    """What `todo-api migrate` does: the schema to head, then the role's server-side limits.
+@cache
+def packaged_revisions() -> Revisions:
+    scripts = ScriptDirectory.from_config(alembic_config())
+    return Revisions(
+        heads=frozenset(scripts.get_heads()),
+        known=frozenset(script.revision for script in scripts.walk_revisions()),
+    )
+
+
+async def migrate_database(engine: AsyncEngine, settings: DatabaseSettings) -> list[str]:
+    """What `todo-api migrate` does: the schema to head, and with it the role's server-side
+    limits (env.py stores them). Returns the revisions applied, as "<rev> (<message>)".
 
     The engine's pooled connections are closed afterwards: sessions opened before the role
     defaults were stored would keep the old limits.
     """
-    await upgrade_to_head(engine)
-    await store_role_defaults(engine, settings)
+    applied = await upgrade_to_head(engine, settings)
     await engine.dispose()
+    return applied
 
 
-async def upgrade_to_head(engine: AsyncEngine) -> None:
-    await _run(engine, lambda config: command.upgrade(config, "head"))
+async def upgrade_to_head(
+    engine: AsyncEngine, settings: DatabaseSettings | None = None
+) -> list[str]:
+    """The schema to head; without `settings`, env.py reads them from the environment."""
+    applied: list[str] = []
+    await _run(
+        engine,
+        lambda config: command.upgrade(config, "head"),
+        settings=settings,
+        applied=applied,
+    )
+    return applied
 
 
 async def downgrade_to_base(engine: AsyncEngine) -> None:
     await _run(engine, lambda config: command.downgrade(config, "base"))
 
 
-async def _run(engine: AsyncEngine, action: Callable[[Config], None]) -> None:
+async def _run(
+    engine: AsyncEngine,
+    action: Callable[[Config], None],
+    *,
+    settings: DatabaseSettings | None = None,
+    applied: list[str] | None = None,
+) -> None:
     def run_sync(connection: Connection) -> None:
         config = alembic_config()
-        config.attributes["connection"] = connection
+        config.attributes.update(connection=connection, settings=settings, applied=applied)
         action(config)
 
     await run_in_one_transaction(engine, run_sync)

@@ -1,0 +1,142 @@
+"""What is wrong with the database, in one line an operator can act on, logged once.
+
+A wrong password, a refused connection and a missing table all end a request with 503; the
+log must tell them apart at a glance. `diagnose` names the cause from the driver's own
+message (secrets masked); `DatabaseHealth` logs only when the cause changes (healthy ->
+failing(cause) -> healthy), so an outage under load is a few lines, not one per request.
+"""
+
+import asyncio
+import logging
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Literal
+
+from sqlalchemy import exc
+
+from todo_api.config import mask_database_url
+
+logger = logging.getLogger("todo_api.database")
+
+MIGRATE_HINT = "run `todo-api migrate`"
+
+# The driver's wording -> the cause an operator looks for. First match wins.
+_CAUSES: tuple[tuple[str, str], ...] = (
+    ("password authentication failed", "wrong password"),
+    ("no password supplied", "no password in DATABASE_URL"),
+    ("pg_hba.conf", "refused by the server's pg_hba.conf"),
+    ("connection refused", "connection refused"),
+    ('database "', "database does not exist"),  # `FATAL: database "x" does not exist`
+    ('role "', "role does not exist"),
+    ("ssl", "TLS"),
+    ("certificate", "TLS"),
+    ("resolve host", "host name not found"),
+    ("name or service not known", "host name not found"),
+    ("timeout expired", "timeout"),
+    ("timed out", "timeout"),
+    ("statement timeout", "statement timeout (DB_STATEMENT_TIMEOUT_MS)"),
+    ("too many clients", "too many connections"),
+    ("too many connections", "too many connections"),
+    ("remaining connection slots", "too many connections"),
+    ("server closed the connection", "connection lost"),
+    ("terminating connection", "connection lost"),
+    ("connection reset", "connection lost"),
+)
+# SQLSTATEs (and SQLite's wording) for a table or column the statements expect but the
+# database lacks: a database behind this version's migrations.
+_UNDEFINED_TABLE_OR_COLUMN = frozenset({"42P01", "42703"})
+_SQLITE_SCHEMA_MESSAGES = ("no such table", "no such column", "has no column named")
+_MAX_DETAIL_CHARACTERS = 300
+_WHITESPACE = re.compile(r"\s+")
+_URL = re.compile(r"[a-z][a-z0-9+.-]*://\S+", re.IGNORECASE)
+
+
+@dataclass(frozen=True, slots=True)
+class DatabaseProblem:
+    kind: Literal["unavailable", "schema"]
+    cause: str  # what changed is judged by this: "wrong password", "connection refused"...
+    detail: str  # the driver's one line, secrets masked
+
+    def describe(self) -> str:
+        if self.kind == "schema":
+            return f"database schema is behind this version ({self.detail}): {MIGRATE_HINT}"
+        return f"database failing: {self.cause} ({self.detail})"
+
+
+def one_line(text: str, secrets: Iterable[str]) -> str:
+    """The first line of a driver message, whitespace collapsed, URLs and secrets masked."""
+    line = _WHITESPACE.sub(" ", text.strip().split("\n", 1)[0]).strip()
+    line = _URL.sub(lambda match: mask_database_url(match.group(0)), line)
+    for secret in secrets:
+        line = line.replace(secret, "***")
+    return line[:_MAX_DETAIL_CHARACTERS]
+
+
+def diagnose(error: BaseException, secrets: Iterable[str]) -> DatabaseProblem | None:
+    """The database problem behind `error`, or None when it is not one (a bug: a 500)."""
+    original = (error.orig if isinstance(error, exc.DBAPIError) else None) or error
+    message = str(original)
+    if _is_schema_error(original, message):
+        return DatabaseProblem("schema", "schema", one_line(message, secrets))
+    if isinstance(error, exc.TimeoutError):
+        detail = "no pooled connection came free within DB_POOL_TIMEOUT_SECONDS"
+        return DatabaseProblem("unavailable", "pool exhausted", detail)
+    if isinstance(error, TimeoutError | asyncio.TimeoutError):
+        return DatabaseProblem("unavailable", "timeout", "no answer in time")
+    if not is_unavailable_error(error):
+        return None
+    lowered = message.lower()
+    cause = next((cause for needle, cause in _CAUSES if needle in lowered), type(original).__name__)
+    return DatabaseProblem("unavailable", cause, one_line(message, secrets) or cause)
+
+
+def deadline_passed(limit: str, seconds: float) -> DatabaseProblem:
+    return DatabaseProblem("unavailable", "timeout", f"no answer within {limit} {seconds:g} s")
+
+
+def schema_problem(detail: str) -> DatabaseProblem:
+    return DatabaseProblem("schema", "schema", detail)
+
+
+# Errors that mean "the database is not answering", as opposed to a bug in a statement.
+_UNAVAILABLE_ERRORS = (
+    exc.OperationalError,
+    exc.InterfaceError,
+    exc.TimeoutError,  # no pool connection free within the pool timeout
+    ConnectionError,
+)
+
+
+def is_unavailable_error(error: BaseException) -> bool:
+    if isinstance(error, exc.DBAPIError) and error.connection_invalidated:
+        return True
+    return isinstance(error, _UNAVAILABLE_ERRORS)
+
+
+def _is_schema_error(original: BaseException, message: str) -> bool:
+    if getattr(original, "sqlstate", None) in _UNDEFINED_TABLE_OR_COLUMN:
+        return True
+    module = type(original).__module__
+    return module.startswith("sqlite3") and any(text in message for text in _SQLITE_SCHEMA_MESSAGES)
+
+
+class DatabaseHealth:
+    """The last known state of the database, as seen by this process; logs its changes."""
+
+    def __init__(self, shown_url: str) -> None:
+        self.problem: DatabaseProblem | None = None
+        self._shown_url = shown_url
+
+    def failing(self, problem: DatabaseProblem) -> None:
+        if self.problem is not None and self.problem.cause == problem.cause:
+            return
+        self.problem = problem
+        # ERROR, and the recovery a WARNING, so that a log kept at WARNING shows both ends.
+        logger.error("%s; DATABASE_URL=%s", problem.describe(), self._shown_url)
+
+    def answering(self) -> None:
+        if self.problem is None:
+            return
+        logger.warning("database answering again (after: %s)", self.problem.cause)
+        self.problem = None
