@@ -33,7 +33,7 @@ def test_every_problem_response_has_an_example_of_its_own_status(app: FastAPI) -
 @pytest.mark.parametrize(
     ("title", "message"),
     [
-        ("   ", "must contain a non-space character"),
+        ("   ", "must contain a visible character"),
         ("nul\u0000", "must not contain NUL characters"),
     ],
 )

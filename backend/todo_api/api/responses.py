@@ -23,7 +23,7 @@ _EXAMPLE_DETAILS: dict[int, tuple[str, list[dict[str, str]] | None]] = {
     415: ("Send the body as JSON with Content-Type: application/json.", None),
     422: (
         "The request body is not a valid task.",
-        [{"loc": "body.title", "message": "must contain a non-space character"}],
+        [{"loc": "body.title", "message": "must contain a visible character"}],
     ),
     500: ("An unexpected error occurred; it has been logged.", None),
     503: (DatabaseUnavailable().detail, None),

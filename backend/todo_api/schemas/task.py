@@ -13,7 +13,7 @@ class TaskBase(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     title: Title = Field(
-        description="At most 255 characters, stored trimmed; must contain a non-space character.",
+        description="At most 255 characters, stored trimmed; must contain a visible character.",
         examples=["Buy milk"],
     )
 
