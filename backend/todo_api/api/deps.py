@@ -13,10 +13,10 @@ from typing import Annotated
 from fastapi import Depends, Header, HTTPException, Path, Request
 
 from todo_api.api.auth import CurrentPrincipal
-from todo_api.api.etag import IF_MATCH_PATTERN
+from todo_api.api.etag import IF_MATCH_PATTERN, MAX_IF_MATCH_TAGS
 from todo_api.database import Database
 from todo_api.errors import AccessDenied
-from todo_api.models.task import USER_ID_PATTERN
+from todo_api.models.task import IDEMPOTENCY_KEY_MAX_LENGTH, USER_ID_PATTERN
 from todo_api.repositories.task_repository import TaskRepository
 from todo_api.services.task_service import TaskService
 
@@ -32,9 +32,21 @@ TaskIdPath = Annotated[uuid.UUID, Path(description="The task's id (a UUID).")]
 IfMatchHeader = Annotated[
     str,
     Header(
-        description="Optional: the ETag from a GET; the write is refused with 412 if the "
-        'task has changed since. Absent, or "*", means any version.',
+        description="Optional: the task's ETag (its `updated_at` in quotes, as a GET or a list "
+        "shows it); the write is refused with 412 if the task has changed since. "
+        f'Absent, or "*", means any version. At most {MAX_IF_MATCH_TAGS} tags.',
         pattern=IF_MATCH_PATTERN,
+    ),
+]
+IdempotencyKeyHeader = Annotated[
+    str | None,
+    Header(
+        description="Optional: a key the client makes once per task it means to create (a UUID) "
+        "and sends again on every retry of that create; a repeat with the same body answers "
+        "the task the first one made, without writing. 1 to 255 visible ASCII characters.",
+        min_length=1,
+        max_length=IDEMPOTENCY_KEY_MAX_LENGTH,
+        pattern=r"^[!-~]+$",
     ),
 ]
 

@@ -20,6 +20,8 @@ from todo_api.errors import (
     AuthenticationFailed,
     BackendUnavailable,
     DomainError,
+    IdempotencyKeyInUse,
+    IdempotencyKeyReused,
     PreconditionFailed,
     TaskNotFound,
 )
@@ -32,10 +34,15 @@ PROBLEM_MEDIA_TYPE = "application/problem+json"
 _DOMAIN_STATUS: Mapping[type[DomainError], int] = {
     TaskNotFound: 404,
     PreconditionFailed: 412,
+    IdempotencyKeyReused: 422,
+    IdempotencyKeyInUse: 409,
     AuthenticationFailed: 401,
     AccessDenied: 403,
     BackendUnavailable: 503,
 }
+
+# A create with the same Idempotency-Key is settling: the next try finds it done.
+IDEMPOTENCY_KEY_RETRY_AFTER_SECONDS = 1
 
 # RFC 9110 reason phrases, fixed here: Python's HTTPStatus renamed some between versions,
 # and the published contract must not change with the interpreter.
@@ -98,6 +105,8 @@ def install_problem_handlers(app: FastAPI, *, retry_after_seconds: int) -> None:
         elif isinstance(error, BackendUnavailable):
             headers["Retry-After"] = str(retry_after_seconds)
             logger.warning("backend unavailable: %s", _cause_name(error))
+        elif isinstance(error, IdempotencyKeyInUse):
+            headers["Retry-After"] = str(IDEMPOTENCY_KEY_RETRY_AFTER_SECONDS)
         return problem_response(request, status, error.detail, code=error.code, headers=headers)
 
     async def on_validation_error(request: Request, error: Exception) -> JSONResponse:

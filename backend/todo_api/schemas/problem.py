@@ -16,7 +16,8 @@ class Problem(BaseModel):
     code: str = Field(
         description="Stable machine code: BAD_REQUEST, AUTH_FAILED, ACCESS_DENIED, NOT_FOUND, "
         "METHOD_NOT_ALLOWED, PRECONDITION_FAILED, PAYLOAD_TOO_LARGE, UNSUPPORTED_MEDIA_TYPE, "
-        "VALIDATION_ERROR, BACKEND_UNAVAILABLE, INTERNAL_ERROR.",
+        "VALIDATION_ERROR, BACKEND_UNAVAILABLE, INTERNAL_ERROR, IDEMPOTENCY_KEY_REUSED, "
+        "IDEMPOTENCY_KEY_IN_USE.",
         examples=["NOT_FOUND"],
     )
     request_id: str | None = Field(default=None, description="Also sent as `X-Request-ID`.")

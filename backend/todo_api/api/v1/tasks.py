@@ -5,7 +5,13 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Query, Request, Response, status
 
 from todo_api.api.auth import authenticate
-from todo_api.api.deps import IfMatchHeader, TaskIdPath, TaskServiceDep, require_json_body
+from todo_api.api.deps import (
+    IdempotencyKeyHeader,
+    IfMatchHeader,
+    TaskIdPath,
+    TaskServiceDep,
+    require_json_body,
+)
 from todo_api.api.etag import parse_if_match
 from todo_api.api.responses import problem_responses, success_headers
 from todo_api.api.task_responses import task_page_response, task_response
@@ -48,10 +54,15 @@ async def list_tasks(
     status_code=status.HTTP_201_CREATED,
     response_model=TaskPublic,
     dependencies=[Depends(require_json_body)],
-    responses=success_headers(201, "Location", "ETag") | problem_responses(400, 413, 415, 422),
+    responses=success_headers(201, "Location", "ETag") | problem_responses(400, 409, 413, 415, 422),
 )
-async def create_task(service: TaskServiceDep, body: TaskCreate, request: Request) -> Response:
-    task = await service.create_task(body)
+async def create_task(
+    service: TaskServiceDep,
+    body: TaskCreate,
+    request: Request,
+    idempotency_key: IdempotencyKeyHeader = None,
+) -> Response:
+    task = await service.create_task(body, idempotency_key=idempotency_key)
     location = f"{request.url.path.rstrip('/')}/{task.id}"
     return task_response(task, status_code=status.HTTP_201_CREATED, location=location)
 
@@ -100,7 +111,10 @@ async def delete_task(
     "/{task_id}/complete",
     summary="Flip the task's completion (atomic toggle)",
     response_model=TaskPublic,
-    responses=success_headers(200, "ETag") | problem_responses(400, 404),
+    responses=success_headers(200, "ETag") | problem_responses(400, 404, 412),
 )
-async def toggle_task_completion(service: TaskServiceDep, task_id: TaskIdPath) -> Response:
-    return task_response(await service.toggle_completion(task_id))
+async def toggle_task_completion(
+    service: TaskServiceDep, task_id: TaskIdPath, if_match: IfMatchHeader = "*"
+) -> Response:
+    task = await service.toggle_completion(task_id, if_match=parse_if_match(if_match))
+    return task_response(task)
