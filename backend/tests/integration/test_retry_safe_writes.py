@@ -69,9 +69,7 @@ class TestIdempotentCreate:
         alice, bob = client_for(ALICE), client_for(BOB)
         bob_tasks = f"/api/v1/{BOB}/tasks"
         mine = await alice.post(TASKS, json=BODY, headers=keyed("shared-key"))
-        theirs = await bob.post(
-            bob_tasks, json={"title": "Bob's own"}, headers=keyed("shared-key")
-        )
+        theirs = await bob.post(bob_tasks, json={"title": "Bob's own"}, headers=keyed("shared-key"))
         assert (mine.status_code, theirs.status_code) == (201, 201)
         assert mine.json()["id"] != theirs.json()["id"]
         assert (await titles(alice), await titles(bob, bob_tasks)) == (["Buy milk"], ["Bob's own"])
@@ -206,4 +204,3 @@ class TestEntityTags:
         )
         assert_problem(response, 400, "BAD_REQUEST")
         assert (await client.get(TASKS)).status_code == 200
-
