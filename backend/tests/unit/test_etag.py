@@ -95,3 +95,10 @@ def test_pattern_admits_tags(header: str) -> None:
 )
 def test_pattern_refuses_anything_else(header: str) -> None:
     assert not re.match(IF_MATCH_PATTERN, header)
+    with pytest.raises(HTTPException) as refused:
+        parse_if_match(header)
+    assert refused.value.status_code == 400
+
+
+def test_an_absent_header_means_any_version() -> None:
+    assert parse_if_match(None) is None

@@ -6,6 +6,7 @@ The tag is `updated_at` exactly as the task's JSON shows it, in quotes
 microseconds since the epoch (`"1795147172778656"`), still name the same versions.
 """
 
+import re
 from datetime import UTC, datetime, timedelta
 
 from fastapi import HTTPException
@@ -25,6 +26,7 @@ _MICROSECONDS = r"[0-9]{1,17}"
 _INSTANT = r"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(\.[0-9]{1,6})?Z"
 _TAG = rf'(W/)?"({_INSTANT}|{_MICROSECONDS})"'
 IF_MATCH_PATTERN = rf"^\s*(\*|{_TAG}(\s*,\s*{_TAG})*)\s*$"
+_IF_MATCH = re.compile(IF_MATCH_PATTERN)
 
 
 def etag_for(updated_at: datetime) -> str:
@@ -32,19 +34,24 @@ def etag_for(updated_at: datetime) -> str:
     return _VERSION_JSON.to_json(updated_at).decode()
 
 
-def parse_if_match(header: str) -> list[datetime] | None:
-    """The versions an If-Match header (already matching IF_MATCH_PATTERN) accepts.
+def parse_if_match(header: str | None) -> list[datetime] | None:
+    """The versions an If-Match header accepts; None (absent, or `*`) when any will do.
 
-    None when any version will do. Weak tags never pass the strong comparison If-Match
-    requires, and a tag that names no instant (a 31st of February) names no version: both
-    are dropped, and a header left with no tag matches nothing (the write is refused with
-    412). More than MAX_IF_MATCH_TAGS tags is a bad request.
+    Weak tags never pass the strong comparison If-Match requires, and a tag that names no
+    instant (a 31st of February) names no version: both are dropped, and a header left with
+    no tag matches nothing (the write is refused with 412). A header that is not a list of
+    tags, or lists more than MAX_IF_MATCH_TAGS, is a bad request.
     """
-    if header.strip() == "*":
+    if header is None or header.strip() == "*":
         return None
+    # Counted before anything else reads the header: a flood costs one pass in C.
     if header.count(",") >= MAX_IF_MATCH_TAGS:
         raise HTTPException(
             400, f"If-Match lists more than {MAX_IF_MATCH_TAGS} entity tags; send at most that."
+        )
+    if _IF_MATCH.fullmatch(header) is None:
+        raise HTTPException(
+            400, 'If-Match must be "*" or entity tags such as "2026-11-22T03:59:32.778656Z".'
         )
     versions = []
     for tag in header.split(","):

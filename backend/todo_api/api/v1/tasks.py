@@ -6,10 +6,11 @@ from fastapi import APIRouter, Depends, Query, Request, Response, status
 
 from todo_api.api.auth import authenticate
 from todo_api.api.deps import (
-    IdempotencyKeyHeader,
-    IfMatchHeader,
+    IDEMPOTENCY_KEY_HEADER,
+    IF_MATCH_HEADER,
     TaskIdPath,
     TaskServiceDep,
+    idempotency_key,
     require_json_body,
 )
 from todo_api.api.etag import parse_if_match
@@ -55,14 +56,10 @@ async def list_tasks(
     response_model=TaskPublic,
     dependencies=[Depends(require_json_body)],
     responses=success_headers(201, "Location", "ETag") | problem_responses(400, 409, 413, 415, 422),
+    openapi_extra={"parameters": [IDEMPOTENCY_KEY_HEADER]},
 )
-async def create_task(
-    service: TaskServiceDep,
-    body: TaskCreate,
-    request: Request,
-    idempotency_key: IdempotencyKeyHeader = None,
-) -> Response:
-    task = await service.create_task(body, idempotency_key=idempotency_key)
+async def create_task(service: TaskServiceDep, body: TaskCreate, request: Request) -> Response:
+    task = await service.create_task(body, idempotency_key=idempotency_key(request))
     location = f"{request.url.path.rstrip('/')}/{task.id}"
     return task_response(task, status_code=status.HTTP_201_CREATED, location=location)
 
@@ -83,14 +80,13 @@ async def get_task(service: TaskServiceDep, task_id: TaskIdPath) -> Response:
     response_model=TaskPublic,
     dependencies=[Depends(require_json_body)],
     responses=success_headers(200, "ETag") | problem_responses(400, 404, 412, 413, 415, 422),
+    openapi_extra={"parameters": [IF_MATCH_HEADER]},
 )
 async def replace_task(
-    service: TaskServiceDep,
-    task_id: TaskIdPath,
-    body: TaskUpdate,
-    if_match: IfMatchHeader = "*",
+    service: TaskServiceDep, task_id: TaskIdPath, body: TaskUpdate, request: Request
 ) -> Response:
-    task = await service.replace_task(task_id, body, if_match=parse_if_match(if_match))
+    if_match = parse_if_match(request.headers.get("if-match"))
+    task = await service.replace_task(task_id, body, if_match=if_match)
     return task_response(task)
 
 
@@ -100,11 +96,10 @@ async def replace_task(
     status_code=status.HTTP_204_NO_CONTENT,
     response_class=Response,
     responses=problem_responses(400, 404, 412),
+    openapi_extra={"parameters": [IF_MATCH_HEADER]},
 )
-async def delete_task(
-    service: TaskServiceDep, task_id: TaskIdPath, if_match: IfMatchHeader = "*"
-) -> None:
-    await service.delete_task(task_id, if_match=parse_if_match(if_match))
+async def delete_task(service: TaskServiceDep, task_id: TaskIdPath, request: Request) -> None:
+    await service.delete_task(task_id, if_match=parse_if_match(request.headers.get("if-match")))
 
 
 @router.patch(
@@ -112,9 +107,11 @@ async def delete_task(
     summary="Flip the task's completion (atomic toggle)",
     response_model=TaskPublic,
     responses=success_headers(200, "ETag") | problem_responses(400, 404, 412),
+    openapi_extra={"parameters": [IF_MATCH_HEADER]},
 )
 async def toggle_task_completion(
-    service: TaskServiceDep, task_id: TaskIdPath, if_match: IfMatchHeader = "*"
+    service: TaskServiceDep, task_id: TaskIdPath, request: Request
 ) -> Response:
-    task = await service.toggle_completion(task_id, if_match=parse_if_match(if_match))
+    if_match = parse_if_match(request.headers.get("if-match"))
+    task = await service.toggle_completion(task_id, if_match=if_match)
     return task_response(task)
