@@ -13,12 +13,13 @@ request (3% of a create); the routes publish them in the contract with `openapi_
 import re
 import uuid
 from collections.abc import AsyncIterator
+from datetime import datetime
 from typing import Annotated
 
 from fastapi import Depends, HTTPException, Path, Request
 
 from todo_api.api.auth import CurrentPrincipal
-from todo_api.api.etag import IF_MATCH_PATTERN, MAX_IF_MATCH_TAGS
+from todo_api.api.etag import IF_MATCH_PATTERN, MAX_IF_MATCH_TAGS, parse_if_match
 from todo_api.database import Database
 from todo_api.errors import AccessDenied
 from todo_api.models.task import IDEMPOTENCY_KEY_MAX_LENGTH, USER_ID_PATTERN
@@ -58,6 +59,11 @@ IDEMPOTENCY_KEY_HEADER = {
     },
 }
 _IDEMPOTENCY_KEY = re.compile(f"[!-~]{{1,{IDEMPOTENCY_KEY_MAX_LENGTH}}}")
+
+
+def if_match_versions(request: Request) -> list[datetime] | None:
+    """The task versions the request's If-Match accepts; None when any will do."""
+    return parse_if_match(request.headers.get("if-match"))
 
 
 def idempotency_key(request: Request) -> str | None:

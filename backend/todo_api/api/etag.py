@@ -3,7 +3,7 @@
 The tag is `updated_at` exactly as the task's JSON shows it, in quotes
 (`"2026-11-22T03:59:32.778656Z"`), so a client holding a task from a list sends
 `If-Match: "${task.updated_at}"` without date arithmetic. Tags of the earlier form,
-microseconds since the epoch (`"1795147172778656"`), still name the same versions.
+microseconds since the epoch (`"1795319972778656"`), still name the same versions.
 """
 
 import re

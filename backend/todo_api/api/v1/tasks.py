@@ -11,9 +11,9 @@ from todo_api.api.deps import (
     TaskIdPath,
     TaskServiceDep,
     idempotency_key,
+    if_match_versions,
     require_json_body,
 )
-from todo_api.api.etag import parse_if_match
 from todo_api.api.responses import problem_responses, success_headers
 from todo_api.api.task_responses import task_page_response, task_response
 from todo_api.schemas.task import TaskCreate, TaskPublic, TaskUpdate
@@ -85,8 +85,7 @@ async def get_task(service: TaskServiceDep, task_id: TaskIdPath) -> Response:
 async def replace_task(
     service: TaskServiceDep, task_id: TaskIdPath, body: TaskUpdate, request: Request
 ) -> Response:
-    if_match = parse_if_match(request.headers.get("if-match"))
-    task = await service.replace_task(task_id, body, if_match=if_match)
+    task = await service.replace_task(task_id, body, if_match=if_match_versions(request))
     return task_response(task)
 
 
@@ -99,7 +98,7 @@ async def replace_task(
     openapi_extra={"parameters": [IF_MATCH_HEADER]},
 )
 async def delete_task(service: TaskServiceDep, task_id: TaskIdPath, request: Request) -> None:
-    await service.delete_task(task_id, if_match=parse_if_match(request.headers.get("if-match")))
+    await service.delete_task(task_id, if_match=if_match_versions(request))
 
 
 @router.patch(
@@ -112,6 +111,5 @@ async def delete_task(service: TaskServiceDep, task_id: TaskIdPath, request: Req
 async def toggle_task_completion(
     service: TaskServiceDep, task_id: TaskIdPath, request: Request
 ) -> Response:
-    if_match = parse_if_match(request.headers.get("if-match"))
-    task = await service.toggle_completion(task_id, if_match=if_match)
+    task = await service.toggle_completion(task_id, if_match=if_match_versions(request))
     return task_response(task)
