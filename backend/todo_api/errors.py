@@ -32,6 +32,27 @@ class PreconditionFailed(DomainError):
         )
 
 
+class IdempotencyKeyReused(DomainError):
+    code = "IDEMPOTENCY_KEY_REUSED"
+
+    def __init__(self) -> None:
+        super().__init__(
+            "This Idempotency-Key was already used to create a task from another request "
+            "body; use a new key for a new task."
+        )
+
+
+class IdempotencyKeyInUse(DomainError):
+    """The key's create could neither be made nor found (its task was deleted meanwhile)."""
+
+    code = "IDEMPOTENCY_KEY_IN_USE"
+
+    def __init__(self) -> None:
+        super().__init__(
+            "Another request with this Idempotency-Key is being processed; retry shortly."
+        )
+
+
 class AuthenticationFailed(DomainError):
     """No usable credentials. `token_sent` tells whether a token was presented at all."""
 

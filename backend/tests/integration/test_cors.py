@@ -21,7 +21,7 @@ async def test_preflight_from_a_configured_origin_allows_the_authorization_heade
             headers={
                 "Origin": ORIGIN,
                 "Access-Control-Request-Method": "POST",
-                "Access-Control-Request-Headers": "authorization, content-type",
+                "Access-Control-Request-Headers": "authorization, content-type, idempotency-key",
             },
         )
         refused = await client.options(

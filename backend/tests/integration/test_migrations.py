@@ -5,6 +5,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy import inspect
@@ -14,7 +15,12 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from tests.conftest import make_settings
 from tests.support.databases import fresh_postgres_database_or_skip, sqlite_url
 from todo_api.engine import create_engine
-from todo_api.migrations import downgrade_to_base, upgrade_to_head
+from todo_api.migrations import (
+    alembic_config,
+    downgrade_to_base,
+    run_in_one_transaction,
+    upgrade_to_head,
+)
 from todo_api.models import metadata
 
 
@@ -67,3 +73,44 @@ async def test_drift_check_notices_a_missing_index(empty_engine: AsyncEngine) ->
     async with empty_engine.begin() as connection:
         await connection.exec_driver_sql("DROP INDEX idx_task_user_created")
     assert await schema_drift(empty_engine) != []
+
+
+async def columns_and_indexes(engine: AsyncEngine) -> tuple[set[str], set[str]]:
+    def read(sync: Connection) -> tuple[set[str], set[str]]:
+        inspector = inspect(sync)
+        columns = {column["name"] for column in inspector.get_columns("tasks")}
+        return columns, {str(index["name"]) for index in inspector.get_indexes("tasks")}
+
+    async with engine.connect() as connection:
+        return await connection.run_sync(read)
+
+
+async def test_0002_adds_and_removes_the_idempotency_key_and_keeps_the_tasks(
+    empty_engine: AsyncEngine,
+) -> None:
+    await upgrade_to_head(empty_engine)
+    async with empty_engine.begin() as connection:
+        await connection.exec_driver_sql(
+            "INSERT INTO tasks (id, user_id, title, is_completed, created_at, updated_at, "
+            "idempotency_key, request_fingerprint) VALUES ('0b6c1f9e5a2d4c3b8e7f6a5b4c3d2e1f', "
+            "'alice', 'kept', false, CURRENT_TIMESTAMP, CURRENT_TIMESTAMP, 'k', 'f')"
+        )
+    key_columns = {"idempotency_key", "request_fingerprint"}
+    columns, indexes = await columns_and_indexes(empty_engine)
+    assert key_columns <= columns
+    assert "uq_task_user_idempotency_key" in indexes
+
+    def to_0001(connection: Connection) -> None:
+        config = alembic_config()
+        config.attributes["connection"] = connection
+        command.downgrade(config, "0001")
+
+    await run_in_one_transaction(empty_engine, to_0001)
+    columns, indexes = await columns_and_indexes(empty_engine)
+    assert not key_columns & columns
+    assert indexes == {"idx_task_user_created"}
+    async with empty_engine.connect() as connection:
+        titles = (await connection.exec_driver_sql("SELECT title FROM tasks")).scalars().all()
+    assert titles == ["kept"]
+    await upgrade_to_head(empty_engine)
+    assert await schema_drift(empty_engine) == []

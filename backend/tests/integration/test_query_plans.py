@@ -57,7 +57,14 @@ async def statements_sent_by_every_repository_method(database: Database) -> list
             await tasks.exists(uuid.uuid4())
             update = TaskUpdate(title="re-planned", description=None, is_completed=True)
             await tasks.replace(created.id, update, expected_versions=[created.updated_at])
-            await tasks.toggle_completed(created.id)
+            await tasks.toggle_completed(created.id, expected_versions=None)
+            await tasks.toggle_completed(created.id, expected_versions=[created.updated_at])
+            keyed = TaskCreate(title="keyed")
+            for _ in range(2):  # the second finds the key taken
+                await tasks.create_unless_key_taken(
+                    keyed, idempotency_key="plan-key", request_fingerprint="0" * 64
+                )
+            await tasks.created_with_key("plan-key")
             await tasks.delete(created.id, expected_versions=None)
     finally:
         event.remove(database.engine.sync_engine, "before_cursor_execute", capture)
@@ -83,7 +90,7 @@ async def explain(engine: AsyncEngine, statement: str, parameters: Any) -> list[
 
 async def test_every_repository_statement_uses_an_index(database: Database) -> None:
     statements = await statements_sent_by_every_repository_method(database)
-    assert len(statements) == 9
+    assert len(statements) == 11
     for statement, parameters in statements:
         nodes = await explain(database.engine, statement, parameters)
         node_types = [node["Node Type"] for node in nodes]
@@ -92,6 +99,8 @@ async def test_every_repository_statement_uses_an_index(database: Database) -> N
         assert indexes, (statement, node_types)
         if "ORDER BY" in statement or "count(" in statement:
             assert indexes == {"idx_task_user_created"}, (statement, indexes)
+        if "idempotency_key =" in statement:
+            assert indexes == {"uq_task_user_idempotency_key"}, (statement, indexes)
 
 
 async def test_the_plan_check_would_see_a_sequential_scan(database: Database) -> None:

@@ -5,6 +5,7 @@ counted where the network would see them: a proxy between the app and PostgreSQL
 every client burst that follows an answer from the server.
 """
 
+import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
 
@@ -54,9 +55,17 @@ async def first_task(client: httpx.AsyncClient) -> str:
     return task_id
 
 
+def new_idempotency_key() -> dict[str, str]:
+    return {"Idempotency-Key": str(uuid.uuid4())}
+
+
 Operation = Callable[[httpx.AsyncClient, str], Awaitable[httpx.Response]]
 OPERATIONS: dict[str, tuple[Operation, int]] = {
     "create": (lambda c, _: c.post(TASKS, json={"title": "one more"}), 201),
+    "create with an Idempotency-Key": (
+        lambda c, _: c.post(TASKS, json={"title": "one more"}, headers=new_idempotency_key()),
+        201,
+    ),
     "get": (lambda c, task: c.get(f"{TASKS}/{task}"), 200),
     "list, full page with its total": (lambda c, _: c.get(TASKS, params={"limit": 2}), 200),
     "list, everything": (lambda c, _: c.get(TASKS), 200),
@@ -102,3 +111,22 @@ async def test_a_stale_conditional_write_takes_a_second_look(counted: Counted) -
         counted.client.delete(f"{TASKS}/{task_id}", headers={"If-Match": '"1"'})
     )
     assert (status, round_trips) == (412, 2)  # the write matched nothing: gone, or changed?
+
+
+async def test_a_repeated_create_takes_a_second_look(counted: Counted) -> None:
+    await first_task(counted.client)
+    key = new_idempotency_key()
+    await counted.client.post(TASKS, json={"title": "once"}, headers=key)
+    status, round_trips = await counted.round_trips_of(
+        counted.client.post(TASKS, json={"title": "once"}, headers=key)
+    )
+    assert (status, round_trips) == (201, 2)  # the insert did nothing: whose key is it?
+
+
+async def test_a_conditional_toggle_is_one_round_trip(counted: Counted) -> None:
+    task_id = await first_task(counted.client)
+    etag = (await counted.client.get(f"{TASKS}/{task_id}")).headers["etag"]
+    status, round_trips = await counted.round_trips_of(
+        counted.client.patch(f"{TASKS}/{task_id}/complete", headers={"If-Match": etag})
+    )
+    assert (status, round_trips) == (200, 1)

@@ -18,6 +18,7 @@ ClientFor = Callable[[str], httpx.AsyncClient]
 
 TOGGLES = 51
 CREATES = 40
+KEYED_CREATES = 16
 ROUNDS = 8
 CONTENDERS = 5
 # Seconds the DELETE starts after the PUT (negative: before it), from clearly apart to a dead heat.
@@ -55,6 +56,17 @@ async def test_concurrent_toggles_are_all_applied(client: httpx.AsyncClient) -> 
     assert len({response.json()["updated_at"] for response in responses}) == TOGGLES
     final = (await client.get(f"{TASKS}/{task_id}")).json()
     assert final["is_completed"] is (TOGGLES % 2 == 1)
+
+
+async def test_concurrent_creates_with_one_key_make_one_task(client: httpx.AsyncClient) -> None:
+    body, key = {"title": "Once", "description": "sent many times"}, {"Idempotency-Key": "one"}
+    responses = await asyncio.gather(
+        *(client.post(TASKS, json=body, headers=key) for _ in range(KEYED_CREATES))
+    )
+    assert statuses(responses) == {201: KEYED_CREATES}, [r.text for r in responses]
+    assert len({response.text for response in responses}) == 1  # the same task, byte for byte
+    listed = await client.get(TASKS)
+    assert listed.json() == [responses[0].json()]
 
 
 async def test_concurrent_creates_all_persist_exactly(client: httpx.AsyncClient) -> None:

@@ -33,6 +33,8 @@ pytestmark = pytest.mark.slow
 EXAMPLES_PER_OPERATION = int(os.environ.get("FUZZ_EXAMPLES", "300"))
 LIVE_TASKS = 3
 USER_ID = re.compile(r"[A-Za-z0-9_-]{1,128}")
+IDEMPOTENCY_KEY_HEADER = "idempotency-key"
+VALID_IDEMPOTENCY_KEY = re.compile(r"[!-~]{1,255}")
 TASKS = "/api/v1/{user_id}/tasks"
 TASK = TASKS + "/{task_id}"
 OPERATIONS = [
@@ -69,6 +71,12 @@ class FuzzTarget:
 
     def aim(self, case: schemathesis.Case[Any]) -> str | None:
         """Send the case as the token's user, and (mostly) at a task that exists."""
+        headers = case.headers
+        key = headers.get(IDEMPOTENCY_KEY_HEADER) if headers is not None else None
+        if headers is not None and isinstance(key, str) and VALID_IDEMPOTENCY_KEY.fullmatch(key):
+            # Generated keys repeat across cases with other bodies, which is a 422
+            # (IDEMPOTENCY_KEY_REUSED, the API working); a client makes one key per task.
+            headers[IDEMPOTENCY_KEY_HEADER] = str(uuid.uuid4())
         parameters = case.path_parameters
         if parameters is None:
             return None

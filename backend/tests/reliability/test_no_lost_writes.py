@@ -1,7 +1,11 @@
 """A bounded mixed load against a real `todo-api serve` on PostgreSQL loses no acknowledged write.
 
 32 clients send 3,000 requests (all six operations) at the tasks of 4 users, sharing each
-user's tasks, so toggles and deletes race on the same rows. Every answer is recorded;
+user's tasks, so toggles and deletes race on the same rows. Some writes are retried as a
+client whose answer was lost retries them (issue 16): a create with an Idempotency-Key is
+sent twice at once, and must make one task that both answers name; a toggle is sent with the
+ETag its client read and then again with the same tag, and must flip at most once (the
+retry is 412 when the first flipped it). Every answer is recorded;
 afterwards the database must agree with them exactly: each 201 task holds the content sent
 (or of its last 200 PUT, which only its creator sends), flipped once per 200 toggle; each
 204 task is gone; nothing answered 5xx. During the load a GET may return any content the
@@ -33,8 +37,18 @@ CLIENTS = 32
 REQUESTS = 3000
 SEED = 20251122
 MAX_LOAD_SECONDS = 120.0
+KEEPALIVE_SECONDS = 2.0
 # Weights of the operations.
-MIX = (("create", 30), ("toggle", 20), ("get", 15), ("put", 10), ("list", 10), ("delete", 15))
+MIX = (
+    ("create", 25),
+    ("retried create", 5),
+    ("toggle", 15),
+    ("retried toggle", 5),
+    ("get", 15),
+    ("put", 10),
+    ("list", 10),
+    ("delete", 15),
+)
 
 
 @dataclass
@@ -58,6 +72,7 @@ class Ledger:
     )
     statuses: Counter[tuple[str, int]] = field(default_factory=Counter)
     problems: list[str] = field(default_factory=list)
+    retries: int = 0  # requests sent beyond one per action: the retries and their reads
 
 
 @pytest.fixture(params=["postgresql", "pgbouncer"])
@@ -95,18 +110,29 @@ async def one_request(
             ledger.problems.append(f"list -> {response.status_code} {response.text}")
         return
 
-    if action == "create":
+    if action in ("create", "retried create"):
         body: dict[str, object] = {
             "title": f"{user} task {n}",
             "description": rng.choice([None, "", f"no. {n} ✓ " * rng.randint(1, 3)]),
             "is_completed": rng.random() < 0.3,
         }
-        response = await client.post(tasks_url(user), json=body, headers=headers)
-        ledger.statuses[(action, response.status_code)] += 1
-        if response.status_code != 201:
-            ledger.problems.append(f"create -> {response.status_code} {response.text}")
+        if action == "create":
+            responses = [await client.post(tasks_url(user), json=body, headers=headers)]
+        else:  # the first answer is lost; the retry goes out while the first is on its way
+            keyed = {**headers, "Idempotency-Key": f"{user}-{n}"}
+            responses = await asyncio.gather(
+                *(client.post(tasks_url(user), json=body, headers=keyed) for _ in range(2))
+            )
+            ledger.retries += 1
+        for response in responses:
+            ledger.statuses[(action, response.status_code)] += 1
+        if any(response.status_code != 201 for response in responses):
+            ledger.problems.append(f"{action} -> {[r.text for r in responses]}")
             return
-        created = response.json()
+        if len({response.text for response in responses}) != 1:
+            ledger.problems.append(f"{action} answered two tasks: {[r.text for r in responses]}")
+            return
+        created = responses[0].json()
         if {key: created[key] for key in body} != body:
             ledger.problems.append(f"create echoed {created}, sent {body}")
         tasks[created["id"]] = Tracked(
@@ -116,6 +142,9 @@ async def one_request(
 
     task_id = rng.choice(own if action == "put" else live)
     url = f"{tasks_url(user)}/{task_id}"
+    if action == "retried toggle":
+        await retried_toggle(client, url, headers, tasks[task_id], ledger)
+        return
     replacement = {"title": f"{user} replaced {n}", "description": None, "is_completed": True}
     if action == "put":
         tasks[task_id].contents.append((replacement["title"], replacement["description"]))
@@ -146,10 +175,38 @@ async def one_request(
         ledger.problems.append(f"{action} {task_id} -> {response.status_code} {response.text}")
 
 
+async def retried_toggle(
+    client: httpx.AsyncClient, url: str, headers: dict[str, str], tracked: Tracked, ledger: Ledger
+) -> None:
+    """A toggle sent with the tag its client read, then again with the same tag."""
+    read = await client.get(url, headers=headers)
+    ledger.statuses[("retried toggle: read", read.status_code)] += 1
+    if read.status_code == 404:
+        tracked.not_found_seen = True
+        return
+    conditional = {**headers, "If-Match": read.headers["etag"]}
+    answers = [(await client.patch(f"{url}/complete", headers=conditional)) for _ in range(2)]
+    ledger.retries += 2
+    codes = [answer.status_code for answer in answers]
+    for code in codes:
+        ledger.statuses[("retried toggle", code)] += 1
+    tracked.toggles += codes.count(200)
+    tracked.not_found_seen |= 404 in codes
+    # Once the first flipped it, the tag is stale: the retry must not flip it back.
+    # (Another client may have deleted it in between: 404.)
+    if (codes[0] == 200 and codes[1] == 200) or not set(codes) <= {200, 404, 412}:
+        ledger.problems.append(f"toggle retried with one tag answered {codes}")
+
+
 async def run_client(base_url: str, worker: int, quota: int, ledger: Ledger) -> None:
     rng = random.Random(SEED + worker)
     user = USERS[worker % len(USERS)]
-    async with httpx.AsyncClient(base_url=base_url, timeout=30.0, trust_env=False) as client:
+    # A retried create opens a second connection that then idles: it is dropped before the
+    # server's keep-alive timeout (5 s), or a request sent as the server closes it is lost.
+    limits = httpx.Limits(keepalive_expiry=KEEPALIVE_SECONDS)
+    async with httpx.AsyncClient(
+        base_url=base_url, timeout=30.0, trust_env=False, limits=limits
+    ) as client:
         for n in range(quota):
             try:
                 await one_request(client, user, rng, ledger, worker, worker * 10_000 + n)
@@ -215,7 +272,7 @@ async def test_mixed_load_loses_no_acknowledged_write(
         log = api.log()
 
     sent = sum(ledger.statuses.values())
-    assert sent == REQUESTS
+    assert sent == REQUESTS + ledger.retries
     server_errors = {key: count for key, count in ledger.statuses.items() if key[1] >= 500}
     assert not server_errors, f"{server_errors}\n{log[-4000:]}"
     assert not problems, "\n".join(problems[:30])
@@ -223,4 +280,6 @@ async def test_mixed_load_loses_no_acknowledged_write(
     successes = (("create", 201), ("toggle", 200), ("get", 200), ("put", 200), ("list", 200))
     for action, success in (*successes, ("delete", 204)):
         assert ledger.statuses[(action, success)] > 50, ledger.statuses
+    assert ledger.statuses[("retried create", 201)] > 100, ledger.statuses
+    assert ledger.statuses[("retried toggle", 412)] > 50, ledger.statuses
     print(f"{REQUESTS} requests from {CLIENTS} clients in {seconds:.1f} s: {dict(ledger.statuses)}")

@@ -3,6 +3,7 @@
 import uuid
 from collections.abc import AsyncIterator, Callable
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
+from typing import Any
 
 import pytest
 from fastapi import FastAPI
@@ -10,7 +11,7 @@ from sqlalchemy.exc import IntegrityError
 
 from tests.conftest import ALICE, BOB
 from todo_api.database import Database
-from todo_api.errors import PreconditionFailed, TaskNotFound
+from todo_api.errors import IdempotencyKeyInUse, PreconditionFailed, TaskNotFound
 from todo_api.repositories.task_repository import TaskRepository
 from todo_api.schemas.task import TaskCreate, TaskUpdate
 from todo_api.services.task_service import TaskService
@@ -104,3 +105,51 @@ async def test_a_write_is_committed_when_its_statement_returns(service_for: Serv
     async with service_for(ALICE) as service:
         page = await service.list_tasks(completed=None, limit=10, offset=0)
     assert [task.title for task in page.items] == ["stored"]
+
+
+class RacedByDeletes(TaskRepository):
+    """Each time a create reads its key's task, the task was deleted just before; while races
+    remain, another request with the same key creates it again just after."""
+
+    def __init__(self, session: Any, user_id: str, *, races: int) -> None:
+        super().__init__(session, user_id)
+        self.races = races
+
+    async def created_with_key(self, idempotency_key: str) -> Any:
+        found = await super().created_with_key(idempotency_key)
+        assert found is not None
+        await self.delete(found[0].id, expected_versions=None)
+        self.races -= 1
+        if self.races:
+            await self.create_unless_key_taken(
+                TaskCreate(title="stand-in"),
+                idempotency_key=idempotency_key,
+                request_fingerprint="stand-in",
+            )
+        return None
+
+
+async def test_a_key_freed_by_a_delete_meanwhile_is_used_again(clean_app: FastAPI) -> None:
+    database: Database = clean_app.state.database
+    data = TaskCreate(title="raced")
+    async with database.unit_of_work() as session:
+        first = await TaskService(TaskRepository(session, ALICE)).create_task(
+            data, idempotency_key="k"
+        )
+    async with database.unit_of_work() as session:
+        again = await TaskService(RacedByDeletes(session, ALICE, races=1)).create_task(
+            data, idempotency_key="k"
+        )
+    assert (again.title, again.id != first.id) == ("raced", True)
+
+
+async def test_a_key_that_never_settles_is_in_use(clean_app: FastAPI) -> None:
+    database: Database = clean_app.state.database
+    data = TaskCreate(title="raced")
+    async with database.unit_of_work() as session:
+        await TaskService(TaskRepository(session, ALICE)).create_task(data, idempotency_key="k")
+    async with database.unit_of_work() as session:
+        with pytest.raises(IdempotencyKeyInUse):
+            await TaskService(RacedByDeletes(session, ALICE, races=2)).create_task(
+                data, idempotency_key="k"
+            )

@@ -23,6 +23,8 @@ from todo_api.errors import (
     BackendUnavailable,
     DatabaseUnavailable,
     DomainError,
+    IdempotencyKeyInUse,
+    IdempotencyKeyReused,
     PreconditionFailed,
     SchemaBehind,
     TaskNotFound,
@@ -36,6 +38,8 @@ PROBLEM_MEDIA_TYPE = "application/problem+json"
 _DOMAIN_STATUS: Mapping[type[DomainError], int] = {
     TaskNotFound: 404,
     PreconditionFailed: 412,
+    IdempotencyKeyReused: 422,
+    IdempotencyKeyInUse: 409,
     AuthenticationFailed: 401,
     AccessDenied: 403,
     BackendUnavailable: 503,
@@ -48,6 +52,8 @@ _DOMAIN_STATUS: Mapping[type[DomainError], int] = {
 MAX_LISTED_ERRORS = 20
 # A location names a key the client sent, which may be long.
 MAX_ERROR_LOCATION_LENGTH = 200
+# A create with the same Idempotency-Key is settling: the next try finds it done.
+IDEMPOTENCY_KEY_RETRY_AFTER_SECONDS = 1
 
 # RFC 9110 reason phrases, fixed here: Python's HTTPStatus renamed some between versions,
 # and the published contract must not change with the interpreter.
@@ -118,6 +124,8 @@ def install_problem_handlers(app: FastAPI, *, retry_after_seconds: int) -> None:
             # The database layer logs its causes itself, once per change, not per request.
             if not isinstance(error, DatabaseUnavailable):
                 logger.warning("backend unavailable: %s", _cause_name(error))
+        elif isinstance(error, IdempotencyKeyInUse):
+            headers["Retry-After"] = str(IDEMPOTENCY_KEY_RETRY_AFTER_SECONDS)
         return problem_response(request, status, error.detail, code=error.code, headers=headers)
 
     async def on_validation_error(request: Request, error: Exception) -> JSONResponse:

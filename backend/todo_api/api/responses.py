@@ -56,7 +56,8 @@ def problem_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
 
 
 _HEADER_DESCRIPTIONS = {
-    "ETag": "The task's version, for `If-Match` on a later PUT or DELETE.",
+    "ETag": "The task's version (its `updated_at` in quotes), for `If-Match` on a later "
+    "PUT, PATCH or DELETE.",
     "Location": "The URL of the created task.",
     "X-Total-Count": "How many tasks match the filter, across all pages.",
 }

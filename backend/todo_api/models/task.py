@@ -3,7 +3,7 @@
 import uuid
 from datetime import datetime
 
-from sqlalchemy import CheckConstraint, Column, Index, String, false, func
+from sqlalchemy import CheckConstraint, Column, Index, String, false, func, text
 from sqlmodel import Field, SQLModel, col
 
 from todo_api.models.metadata import metadata
@@ -12,6 +12,9 @@ from todo_api.models.utc_datetime import UTCDateTime
 USER_ID_PATTERN = r"^[A-Za-z0-9_-]{1,128}$"
 TITLE_MAX_LENGTH = 255
 DESCRIPTION_MAX_LENGTH = 2000
+IDEMPOTENCY_KEY_MAX_LENGTH = 255
+# A SHA-256 in hexadecimal.
+REQUEST_FINGERPRINT_LENGTH = 64
 
 
 class Task(SQLModel, table=True):
@@ -36,8 +39,28 @@ class Task(SQLModel, table=True):
     updated_at: datetime = Field(
         sa_column=Column(UTCDateTime(), nullable=False, server_default=func.now())
     )
+    # Set only by a create that carried an Idempotency-Key: the key, and a fingerprint of
+    # the request that created the task, so a retry with another body can be told apart.
+    idempotency_key: str | None = Field(
+        default=None, sa_column=Column(String(IDEMPOTENCY_KEY_MAX_LENGTH), nullable=True)
+    )
+    request_fingerprint: str | None = Field(
+        default=None, sa_column=Column(String(REQUEST_FINGERPRINT_LENGTH), nullable=True)
+    )
 
 
 # Serves every per-user query: the newest-first list, its count, and lookups by id; a separate
 # index on user_id alone would only duplicate its leading column.
 Index("idx_task_user_created", col(Task.user_id), col(Task.created_at).desc(), col(Task.id))
+
+# A key names one task per user. Partial: rows created without a key (NULL) are not in it,
+# so a create without a key pays nothing for it.
+HAS_IDEMPOTENCY_KEY = text("idempotency_key IS NOT NULL")
+Index(
+    "uq_task_user_idempotency_key",
+    col(Task.user_id),
+    col(Task.idempotency_key),
+    unique=True,
+    postgresql_where=HAS_IDEMPOTENCY_KEY,
+    sqlite_where=HAS_IDEMPOTENCY_KEY,
+)

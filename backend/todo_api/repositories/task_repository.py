@@ -59,20 +59,28 @@ class TaskRepository:
         return (await self._run(sql.EXISTS, task_id=task_id)).first() is not None
 
     async def create(self, data: TaskCreate) -> TaskPublic:
-        now = datetime.now(UTC)
-        result = await self._session.exec(
-            sql.INSERT,
-            params={
-                "id": uuid.uuid4(),
-                "user_id": self._user_id,
-                "title": data.title,
-                "description": data.description,
-                "is_completed": data.is_completed,
-                "created_at": now,
-                "updated_at": now,
-            },
-        )
+        result = await self._session.exec(sql.INSERT, params=self._new_row(data))
         return TaskPublic.model_validate(_as_dict(result.one()))
+
+    async def create_unless_key_taken(
+        self, data: TaskCreate, *, idempotency_key: str, request_fingerprint: str
+    ) -> TaskPublic | None:
+        """Create the task with its key; None, writing nothing, if the key is taken."""
+        statement = sql.INSERT_UNLESS_KEY_TAKEN[self._session.get_bind().dialect.name]
+        result = await self._run(
+            statement,
+            **self._new_row(data),
+            idempotency_key=idempotency_key,
+            request_fingerprint=request_fingerprint,
+        )
+        return self._one_or_none(result)
+
+    async def created_with_key(self, idempotency_key: str) -> tuple[TaskPublic, str | None] | None:
+        """The task a create with this key made, and the fingerprint of that request."""
+        row = (await self._run(sql.CREATED_WITH_KEY, idempotency_key=idempotency_key)).first()
+        if row is None:
+            return None
+        return TaskPublic.model_validate(_as_dict(row[:-1])), row[-1]
 
     async def replace(
         self, task_id: uuid.UUID, data: TaskUpdate, *, expected_versions: Sequence[datetime] | None
@@ -90,10 +98,14 @@ class TaskRepository:
         )
         return self._one_or_none(result)
 
-    async def toggle_completed(self, task_id: uuid.UUID) -> TaskPublic | None:
-        return self._one_or_none(
-            await self._run(sql.TOGGLE, task_id=task_id, now=datetime.now(UTC))
+    async def toggle_completed(
+        self, task_id: uuid.UUID, *, expected_versions: Sequence[datetime] | None
+    ) -> TaskPublic | None:
+        statement = sql.TOGGLE if expected_versions is None else sql.TOGGLE_IF_VERSION
+        result = await self._run(
+            statement, task_id=task_id, versions=expected_versions, now=datetime.now(UTC)
         )
+        return self._one_or_none(result)
 
     async def delete(
         self, task_id: uuid.UUID, *, expected_versions: Sequence[datetime] | None
@@ -114,6 +126,18 @@ class TaskRepository:
             statement, params={**values, "owner": self._user_id}
         )
         return result
+
+    def _new_row(self, data: TaskCreate) -> dict[str, Any]:
+        now = datetime.now(UTC)
+        return {
+            "id": uuid.uuid4(),
+            "user_id": self._user_id,
+            "title": data.title,
+            "description": data.description,
+            "is_completed": data.is_completed,
+            "created_at": now,
+            "updated_at": now,
+        }
 
     @staticmethod
     def _one_or_none(result: Result[Any]) -> TaskPublic | None:

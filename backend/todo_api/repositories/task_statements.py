@@ -7,6 +7,7 @@ ORM's per-statement compile step (another ~10%). Values are bound parameters; ea
 is filtered by the `:owner` parameter, which only `TaskRepository` fills, with its user id.
 """
 
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from sqlalchemy import (
@@ -23,8 +24,9 @@ from sqlalchemy import (
     select,
     update,
 )
+from sqlalchemy.dialects import postgresql, sqlite
 
-from todo_api.models.task import Task
+from todo_api.models.task import HAS_IDEMPOTENCY_KEY, Task
 from todo_api.models.utc_datetime import UTCDateTime
 from todo_api.schemas.task import TaskPublic
 
@@ -77,6 +79,35 @@ def _replace(*filters: ColumnElement[bool]) -> Executable:
     )
 
 
+def _insert_unless_key_taken(
+    insert_into: Callable[[Table], postgresql.Insert | sqlite.Insert],
+) -> Executable:
+    """An insert that does nothing when the user already has a task made with its key.
+
+    On PostgreSQL a concurrent insert of the same key that has not committed yet is waited
+    for (its commit follows at once: each statement is its own transaction), then this one
+    does nothing; SQLite runs one writer at a time.
+    """
+    return (
+        insert_into(TASKS)
+        .on_conflict_do_nothing(
+            index_elements=[_column.user_id, _column.idempotency_key],
+            index_where=HAS_IDEMPOTENCY_KEY,
+        )
+        .returning(*_PUBLIC_COLUMNS)
+    )
+
+
+def _toggle(*filters: ColumnElement[bool]) -> Executable:
+    # One statement, so concurrent toggles serialise on the row lock and none is lost.
+    return (
+        update(TASKS)
+        .where(_THIS_TASK, *filters)
+        .values(is_completed=not_(_column.is_completed), updated_at=_NOW)
+        .returning(*_PUBLIC_COLUMNS)
+    )
+
+
 def _delete(*filters: ColumnElement[bool]) -> Executable:
     return delete(TASKS).where(_THIS_TASK, *filters).returning(_column.id)
 
@@ -88,14 +119,17 @@ COUNT_BY_COMPLETION = _count(_OWNED, _BY_COMPLETION)
 GET = select(*_PUBLIC_COLUMNS).where(_THIS_TASK)
 EXISTS = select(_column.id).where(_THIS_TASK)
 INSERT = insert(TASKS).returning(*_PUBLIC_COLUMNS)
+# SQLAlchemy spells ON CONFLICT per dialect; the SQL is the same on both databases.
+INSERT_UNLESS_KEY_TAKEN: Mapping[str, Executable] = {
+    "postgresql": _insert_unless_key_taken(postgresql.insert),
+    "sqlite": _insert_unless_key_taken(sqlite.insert),
+}
+CREATED_WITH_KEY = select(*_PUBLIC_COLUMNS, _column.request_fingerprint).where(
+    _OWNED, _column.idempotency_key == bindparam("idempotency_key")
+)
 REPLACE = _replace()
 REPLACE_IF_VERSION = _replace(_AT_ONE_OF_VERSIONS)
-# One statement, so concurrent toggles serialise on the row lock and none is lost.
-TOGGLE = (
-    update(TASKS)
-    .where(_THIS_TASK)
-    .values(is_completed=not_(_column.is_completed), updated_at=_NOW)
-    .returning(*_PUBLIC_COLUMNS)
-)
+TOGGLE = _toggle()
+TOGGLE_IF_VERSION = _toggle(_AT_ONE_OF_VERSIONS)
 DELETE = _delete()
 DELETE_IF_VERSION = _delete(_AT_ONE_OF_VERSIONS)

@@ -17,7 +17,7 @@ class Problem(BaseModel):
         description="Stable machine code: BAD_REQUEST, AUTH_FAILED, ACCESS_DENIED, NOT_FOUND, "
         "METHOD_NOT_ALLOWED, REQUEST_TIMEOUT, PRECONDITION_FAILED, PAYLOAD_TOO_LARGE, "
         "UNSUPPORTED_MEDIA_TYPE, VALIDATION_ERROR, HEADERS_TOO_LARGE, BACKEND_UNAVAILABLE, "
-        "INTERNAL_ERROR.",
+        "INTERNAL_ERROR, IDEMPOTENCY_KEY_REUSED, IDEMPOTENCY_KEY_IN_USE.",
         examples=["NOT_FOUND"],
     )
     request_id: str | None = Field(default=None, description="Also sent as `X-Request-ID`.")

@@ -1,11 +1,17 @@
 """Business rules for tasks. Stateless: everything it knows arrives with each call."""
 
+import hashlib
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from todo_api.errors import PreconditionFailed, TaskNotFound
+from todo_api.errors import (
+    IdempotencyKeyInUse,
+    IdempotencyKeyReused,
+    PreconditionFailed,
+    TaskNotFound,
+)
 from todo_api.repositories.task_repository import TaskRepository
 from todo_api.schemas.task import TaskCreate, TaskPublic, TaskUpdate
 
@@ -34,8 +40,33 @@ class TaskService:
             raise TaskNotFound()
         return task
 
-    async def create_task(self, data: TaskCreate) -> TaskPublic:
-        return await self._tasks.create(data)
+    async def create_task(
+        self, data: TaskCreate, *, idempotency_key: str | None = None
+    ) -> TaskPublic:
+        """Create a task; with a key, at most one per key, however often it is sent.
+
+        A repeat of the key with the same request gets the task the first one made, as it
+        is now; with another request, IdempotencyKeyReused. Only a repeat takes a second
+        look. A key is remembered as long as its task exists.
+        """
+        if idempotency_key is None:
+            return await self._tasks.create(data)
+        fingerprint = request_fingerprint(data)
+        # A second go only if the key's task was deleted between the two looks: the key is
+        # free again, as for any retry that comes after a delete.
+        for _ in range(2):
+            task = await self._tasks.create_unless_key_taken(
+                data, idempotency_key=idempotency_key, request_fingerprint=fingerprint
+            )
+            if task is not None:
+                return task
+            earlier = await self._tasks.created_with_key(idempotency_key)
+            if earlier is not None:
+                task, earlier_fingerprint = earlier
+                if earlier_fingerprint != fingerprint:
+                    raise IdempotencyKeyReused()
+                return task
+        raise IdempotencyKeyInUse()
 
     async def replace_task(
         self, task_id: uuid.UUID, data: TaskUpdate, *, if_match: Sequence[datetime] | None = None
@@ -45,10 +76,12 @@ class TaskService:
             raise await self._why_not_matched(task_id, if_match)
         return task
 
-    async def toggle_completion(self, task_id: uuid.UUID) -> TaskPublic:
-        task = await self._tasks.toggle_completed(task_id)
+    async def toggle_completion(
+        self, task_id: uuid.UUID, *, if_match: Sequence[datetime] | None = None
+    ) -> TaskPublic:
+        task = await self._tasks.toggle_completed(task_id, expected_versions=if_match)
         if task is None:
-            raise TaskNotFound()
+            raise await self._why_not_matched(task_id, if_match)
         return task
 
     async def delete_task(
@@ -64,3 +97,9 @@ class TaskService:
         if if_match is not None and await self._tasks.exists(task_id):
             return PreconditionFailed()
         return TaskNotFound()
+
+
+def request_fingerprint(data: TaskCreate) -> str:
+    """Tells requests apart by the task they describe, not by their bytes: white space,
+    key order or a default spelled out do not make another request."""
+    return hashlib.sha256(data.__pydantic_serializer__.to_json(data)).hexdigest()

@@ -5,8 +5,15 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Query, Request, Response, status
 
 from todo_api.api.authenticated_route import AuthenticatedRoute
-from todo_api.api.deps import IfMatchHeader, TaskIdPath, TaskServiceDep, require_json_body
-from todo_api.api.etag import parse_if_match
+from todo_api.api.deps import (
+    IDEMPOTENCY_KEY_HEADER,
+    IF_MATCH_HEADER,
+    TaskIdPath,
+    TaskServiceDep,
+    idempotency_key,
+    if_match_versions,
+    require_json_body,
+)
 from todo_api.api.query_values import DECIMAL_DIGITS, TRUE_OR_FALSE
 from todo_api.api.responses import problem_responses, success_headers
 from todo_api.api.task_responses import task_page_response, task_response
@@ -50,10 +57,11 @@ async def list_tasks(
     status_code=status.HTTP_201_CREATED,
     response_model=TaskPublic,
     dependencies=[Depends(require_json_body)],
-    responses=success_headers(201, "Location", "ETag") | problem_responses(400, 413, 415, 422),
+    responses=success_headers(201, "Location", "ETag") | problem_responses(400, 409, 413, 415, 422),
+    openapi_extra={"parameters": [IDEMPOTENCY_KEY_HEADER]},
 )
 async def create_task(service: TaskServiceDep, body: TaskCreate, request: Request) -> Response:
-    task = await service.create_task(body)
+    task = await service.create_task(body, idempotency_key=idempotency_key(request))
     location = f"{request.url.path.rstrip('/')}/{task.id}"
     return task_response(task, status_code=status.HTTP_201_CREATED, location=location)
 
@@ -74,14 +82,12 @@ async def get_task(service: TaskServiceDep, task_id: TaskIdPath) -> Response:
     response_model=TaskPublic,
     dependencies=[Depends(require_json_body)],
     responses=success_headers(200, "ETag") | problem_responses(400, 404, 412, 413, 415, 422),
+    openapi_extra={"parameters": [IF_MATCH_HEADER]},
 )
 async def replace_task(
-    service: TaskServiceDep,
-    task_id: TaskIdPath,
-    body: TaskUpdate,
-    if_match: IfMatchHeader = "*",
+    service: TaskServiceDep, task_id: TaskIdPath, body: TaskUpdate, request: Request
 ) -> Response:
-    task = await service.replace_task(task_id, body, if_match=parse_if_match(if_match))
+    task = await service.replace_task(task_id, body, if_match=if_match_versions(request))
     return task_response(task)
 
 
@@ -91,18 +97,21 @@ async def replace_task(
     status_code=status.HTTP_204_NO_CONTENT,
     response_class=Response,
     responses=problem_responses(400, 404, 412),
+    openapi_extra={"parameters": [IF_MATCH_HEADER]},
 )
-async def delete_task(
-    service: TaskServiceDep, task_id: TaskIdPath, if_match: IfMatchHeader = "*"
-) -> None:
-    await service.delete_task(task_id, if_match=parse_if_match(if_match))
+async def delete_task(service: TaskServiceDep, task_id: TaskIdPath, request: Request) -> None:
+    await service.delete_task(task_id, if_match=if_match_versions(request))
 
 
 @router.patch(
     "/{task_id}/complete",
     summary="Flip the task's completion (atomic toggle)",
     response_model=TaskPublic,
-    responses=success_headers(200, "ETag") | problem_responses(400, 404),
+    responses=success_headers(200, "ETag") | problem_responses(400, 404, 412),
+    openapi_extra={"parameters": [IF_MATCH_HEADER]},
 )
-async def toggle_task_completion(service: TaskServiceDep, task_id: TaskIdPath) -> Response:
-    return task_response(await service.toggle_completion(task_id))
+async def toggle_task_completion(
+    service: TaskServiceDep, task_id: TaskIdPath, request: Request
+) -> Response:
+    task = await service.toggle_completion(task_id, if_match=if_match_versions(request))
+    return task_response(task)
