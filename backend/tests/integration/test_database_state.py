@@ -14,7 +14,7 @@ from tests.support.postgres_admin import with_host_and_port
 from tests.support.tcp_proxy import TcpProxy
 from todo_api.config import Settings
 from todo_api.engine import create_engine
-from todo_api.migrations import Revisions, downgrade_to_base, migrate_database
+from todo_api.migrations import Revisions, downgrade_to_base, migrate_database, packaged_revisions
 
 TASKS = f"/api/v1/{ALICE}/tasks"
 # The spec's 2 s, plus room for a loaded 2-core machine.
@@ -77,13 +77,14 @@ async def test_a_database_behind_this_versions_migrations_is_not_ready(
     async with serving(settings) as (app, client):
         assert (await client.get("/health/ready")).status_code == 200
         caplog.set_level(logging.INFO, logger="todo_api")
-        # As if this version shipped a migration 0002 that was not run.
-        newer = Revisions(heads=frozenset({"0002"}), known=frozenset({"0001", "0002"}))
+        # As if this version shipped a migration 9999 that was not run.
+        (head,) = packaged_revisions().heads
+        newer = Revisions(heads=frozenset({"9999"}), known=frozenset({head, "9999"}))
         monkeypatch.setattr(app.state.database, "_revisions", newer)
         assert (await client.get("/health/ready")).status_code == 503
         assert service_lines(caplog) == [
-            "ERROR database schema is behind this version (at revision 0001, this version "
-            "needs 0002): run `todo-api migrate`; DATABASE_URL=" + settings.shown_database_url
+            f"ERROR database schema is behind this version (at revision {head}, this version "
+            "needs 9999): run `todo-api migrate`; DATABASE_URL=" + settings.shown_database_url
         ]
         # A revision this version does not know was written by a newer release: ready.
         unknown = Revisions(heads=frozenset({"0000"}), known=frozenset({"0000"}))
@@ -103,9 +104,10 @@ async def test_a_database_downgraded_to_base_is_not_ready(
     async with serving(settings) as (_, client):
         assert (await client.get("/health/ready")).status_code == 503
         assert (await client.get(TASKS)).status_code == 503
+    (head,) = packaged_revisions().heads
     assert service_lines(caplog) == [
         "ERROR database schema is behind this version (not migrated: no revision recorded; "
-        "this version needs 0001): run `todo-api migrate`; DATABASE_URL="
+        f"this version needs {head}): run `todo-api migrate`; DATABASE_URL="
         + settings.shown_database_url
     ]
 
