@@ -69,9 +69,13 @@ async def create(page: Page, title: str) -> None:
 
 async def expect_tasks(page: Page, titles: list[str]) -> None:
     """The list shows exactly these titles in this order, and the count (X-Total-Count)."""
-    await expect(page.get_by_test_id("task").locator(".title")).to_have_text(titles, timeout=WAIT_MS)
+    await expect(page.get_by_test_id("task").locator(".title")).to_have_text(
+        titles, timeout=WAIT_MS
+    )
     noun = "task" if len(titles) == 1 else "tasks"
-    await expect(page.get_by_test_id("count")).to_have_text(f"{len(titles)} {noun}", timeout=WAIT_MS)
+    await expect(page.get_by_test_id("count")).to_have_text(
+        f"{len(titles)} {noun}", timeout=WAIT_MS
+    )
     await expect(page.get_by_test_id("error")).to_have_count(0, timeout=WAIT_MS)
 
 
@@ -101,7 +105,9 @@ async def test_reference_client_against_the_api(
             outside: list[str] = []
             context.on(
                 "request",
-                lambda request: None if request.url.startswith(origin) else outside.append(request.url),
+                lambda request: (
+                    None if request.url.startswith(origin) else outside.append(request.url)
+                ),
             )
             page = await context.new_page()
 
@@ -113,7 +119,9 @@ async def test_reference_client_against_the_api(
             await expect_tasks(page, ["Second task", "First task"])  # newest first
 
             await row(page, "First task").get_by_role("checkbox").click()
-            await expect(row(page, "First task").get_by_role("checkbox")).to_be_checked(timeout=WAIT_MS)
+            await expect(row(page, "First task").get_by_role("checkbox")).to_be_checked(
+                timeout=WAIT_MS
+            )
 
             await row(page, "Second task").get_by_role("button", name="Edit").click()
             edit = page.get_by_test_id("edit")
@@ -136,6 +144,8 @@ async def test_reference_client_against_the_api(
 
             await stop(api.process)
             await create(page, "Written while the API is down")
-            await expect(page.get_by_test_id("error")).to_contain_text("BACKEND_UNAVAILABLE", timeout=WAIT_MS)
+            await expect(page.get_by_test_id("error")).to_contain_text(
+                "BACKEND_UNAVAILABLE", timeout=WAIT_MS
+            )
             await context.close()
             assert outside == []

@@ -28,7 +28,7 @@ def app_environment(**settings: str) -> dict[str, str]:
     """A minimal environment for npm and Next.js: no proxies or stray settings leak in."""
     environment = {
         "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
-        "HOME": os.environ.get("HOME", "/tmp"),
+        "HOME": str(Path.home()),  # npm keeps its cache there
         "NEXT_TELEMETRY_DISABLED": "1",
     }
     environment.update(settings)
@@ -44,7 +44,7 @@ def require_node() -> None:
             )
 
 
-async def _run(command: list[str], environment: dict[str, str], timeout: float) -> None:
+async def _run(command: list[str], environment: dict[str, str], limit_seconds: float) -> None:
     process = await asyncio.create_subprocess_exec(
         *command,
         cwd=APP_DIR,
@@ -55,11 +55,11 @@ async def _run(command: list[str], environment: dict[str, str], timeout: float) 
         start_new_session=True,
     )
     try:
-        output, _ = await asyncio.wait_for(process.communicate(), timeout)
+        output, _ = await asyncio.wait_for(process.communicate(), limit_seconds)
     except TimeoutError:
         _kill_group(process)
         await process.wait()
-        raise AssertionError(f"{' '.join(command)} took over {timeout} s") from None
+        raise AssertionError(f"{' '.join(command)} took over {limit_seconds} s") from None
     assert process.returncode == 0, f"{' '.join(command)}:\n{output.decode(errors='replace')}"
 
 
@@ -106,12 +106,16 @@ async def _wait_until_serving(
     async with httpx.AsyncClient(timeout=5.0, trust_env=False) as client:
         while loop.time() < deadline:
             if process.returncode is not None:
-                raise AssertionError(f"next start exited:\n{log_path.read_text(errors='replace')}")
+                raise AssertionError(f"next start exited:\n{_log(log_path)}")
             with contextlib.suppress(httpx.TransportError):
                 if (await client.get(url)).status_code == 200:
                     return
             await asyncio.sleep(0.2)
-    raise AssertionError(f"next start did not serve {url}:\n{log_path.read_text(errors='replace')}")
+    raise AssertionError(f"next start did not serve {url}:\n{_log(log_path)}")
+
+
+def _log(log_path: Path) -> str:
+    return log_path.read_text(errors="replace")
 
 
 def _kill_group(process: asyncio.subprocess.Process, sig: int = signal.SIGKILL) -> None:
