@@ -68,15 +68,22 @@ async def create(page: Page, title: str) -> None:
 
 
 async def expect_tasks(page: Page, titles: list[str]) -> None:
-    """The list shows exactly these titles in this order, and the count (X-Total-Count)."""
-    await expect(page.get_by_test_id("task").locator(".title")).to_have_text(
-        titles, timeout=WAIT_MS
-    )
+    """The list shows exactly these titles in this order, the count (X-Total-Count), no error.
+
+    The page's error area, when it shows one, is the first thing a failure reports.
+    """
     noun = "task" if len(titles) == 1 else "tasks"
-    await expect(page.get_by_test_id("count")).to_have_text(
-        f"{len(titles)} {noun}", timeout=WAIT_MS
-    )
-    await expect(page.get_by_test_id("error")).to_have_count(0, timeout=WAIT_MS)
+    try:
+        await expect(page.get_by_test_id("task").locator(".title")).to_have_text(
+            titles, timeout=WAIT_MS
+        )
+        await expect(page.get_by_test_id("count")).to_have_text(
+            f"{len(titles)} {noun}", timeout=WAIT_MS
+        )
+        await expect(page.get_by_test_id("error")).to_have_count(0, timeout=WAIT_MS)
+    except AssertionError as failure:
+        shown = await page.get_by_test_id("error").all_inner_texts()
+        raise AssertionError(f"the page shows {shown}: {failure}") from None
 
 
 def row(page: Page, title: str) -> Locator:
