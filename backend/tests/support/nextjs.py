@@ -64,11 +64,22 @@ async def _run(command: list[str], environment: dict[str, str], limit_seconds: f
 
 
 async def build_app(environment: dict[str, str]) -> None:
-    """`npm ci` when node_modules is missing (CI's .ci/run has run it), then `npm run build`:
+    """`npm ci` when node_modules is missing or older than the lock file (CI's .ci/run has
+    run it), then `npm run build`:
     types from specs/contracts/openapi.json, `tsc --noEmit`, `next build`."""
-    if not NEXT.exists():
+    if _needs_install():
         await _run(["npm", "ci", "--no-audit", "--no-fund"], environment, INSTALL_TIMEOUT_SECONDS)
     await _run(["npm", "run", "build"], environment, BUILD_TIMEOUT_SECONDS)
+
+
+def _needs_install() -> bool:
+    installed = APP_DIR / "node_modules" / ".package-lock.json"  # written by npm ci
+    lock = APP_DIR / "package-lock.json"
+    return (
+        not NEXT.exists()
+        or not installed.exists()
+        or installed.stat().st_mtime < lock.stat().st_mtime
+    )
 
 
 @asynccontextmanager
