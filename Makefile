@@ -9,7 +9,7 @@ export UV_PROJECT_ENVIRONMENT := $(VENV)
 export UV_PYTHON_DOWNLOADS := never
 PYTEST_ARGS ?=
 
-.PHONY: install run test lint migrate openapi bench bench-quick clean
+.PHONY: install run test lint migrate openapi bench bench-quick bench-instructions clean
 
 $(UV):
 	$(PYTHON) -m venv $(TOOLS)
@@ -47,6 +47,10 @@ bench: install
 
 bench-quick: install
 	PYTHONPATH=backend $(VENV)/bin/python -m benchmarks.run --quick
+
+## bench-instructions: instructions per request (get, put, create, toggle, list10) under callgrind (~10 min)
+bench-instructions: install
+	PYTHONPATH=backend $(VENV)/bin/python -m benchmarks.instructions
 
 clean:
 	rm -rf $(VENV) $(TOOLS) .pytest_cache .mypy_cache .ruff_cache
