@@ -15,7 +15,7 @@ from typing import Literal
 
 from sqlalchemy import exc
 
-from todo_api.config import mask_database_url
+from todo_api.settings_display import mask_database_url
 
 logger = logging.getLogger("todo_api.database")
 
