@@ -5,11 +5,9 @@ from typing import Annotated, Literal
 
 from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
-from sqlalchemy.engine import make_url
-from sqlalchemy.exc import ArgumentError
 
 from todo_api.auth.shared_secrets import parse_better_auth_secrets
-from todo_api.settings_display import mask_database_url
+from todo_api.settings_display import database_url_passwords, mask_database_url
 
 # Used only when ENVIRONMENT=development and no secret is configured; production refuses it.
 DEVELOPMENT_SECRET = "development-secret-do-not-use-in-production-0000"  # noqa: S105 (public by design)
@@ -113,13 +111,7 @@ class DatabaseSettings(BaseSettings):
             for name in type(self).model_fields
             if isinstance(value := getattr(self, name), SecretStr) and value.get_secret_value()
         ]
-        try:
-            password = make_url(self.database_url).password
-        except ArgumentError:
-            password = None
-        if password:
-            values.append(str(password))
-        return values
+        return [*values, *database_url_passwords(self.database_url)]
 
 
 class Settings(DatabaseSettings):
@@ -216,6 +208,10 @@ class Settings(DatabaseSettings):
         if legacy and legacy != DEVELOPMENT_SECRET and legacy not in self._rotation_secrets:
             previous.append(legacy)
         return previous
+
+    def secret_values(self) -> list[str]:
+        # Each BETTER_AUTH_SECRETS secret on its own too: a text may quote one, not the list.
+        return [*super().secret_values(), *self._rotation_secrets]
 
     @property
     def _rotation_secrets(self) -> list[str]:

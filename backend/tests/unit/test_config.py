@@ -201,6 +201,15 @@ def test_secret_values_cover_every_secret_field_and_the_database_password() -> N
             assert value is None or value.get_secret_value() in config.secret_values(), name
 
 
+def test_secret_values_cover_query_passwords_and_each_rotation_secret() -> None:
+    config = settings(
+        database_url="postgresql://u@h/x?password=query-pw",
+        better_auth_secrets=f"2:{NEW_SECRET},1:{OLD_SECRET}",
+    )
+    assert {"query-pw", NEW_SECRET, OLD_SECRET} <= set(config.secret_values())
+    assert "query-pw" not in config.shown_database_url
+
+
 def configuration_error(**values: object) -> str:
     with pytest.raises(ValidationError) as raised:
         settings(**values)
