@@ -5,6 +5,8 @@ from typing import Annotated, Literal
 
 from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError
 
 from todo_api.auth.shared_secrets import parse_better_auth_secrets
 from todo_api.settings_display import database_url_passwords, mask_database_url
@@ -13,6 +15,7 @@ from todo_api.settings_display import database_url_passwords, mask_database_url
 DEVELOPMENT_SECRET = "development-secret-do-not-use-in-production-0000"  # noqa: S105 (public by design)
 MIN_PRODUCTION_SECRET_LENGTH = 32
 DEFAULT_SQLITE_URL = "sqlite+aiosqlite:///./todo.sqlite3"
+MAX_PORT = 65535
 
 logger = logging.getLogger(__name__)
 
@@ -85,7 +88,16 @@ class DatabaseSettings(BaseSettings):
     @field_validator("database_url")
     @classmethod
     def _normalize_database_url(cls, value: str) -> str:
-        return normalize_database_url(value)
+        url = normalize_database_url(value)
+        try:
+            port = make_url(url).port
+        except (ArgumentError, ValueError):  # SQLAlchemy's words would quote the URL
+            port = 0
+        if port is not None and not 1 <= port <= MAX_PORT:
+            raise ValueError(
+                f"DATABASE_URL is not a valid URL: its port must be a number from 1 to {MAX_PORT}"
+            )
+        return url
 
     @property
     def is_sqlite(self) -> bool:

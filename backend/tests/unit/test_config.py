@@ -210,6 +210,17 @@ def test_secret_values_cover_query_passwords_and_each_rotation_secret() -> None:
     assert "query-pw" not in config.shown_database_url
 
 
+@pytest.mark.parametrize(
+    "url",
+    ["postgresql://u:canary-pw@h:abc/x", "postgresql://u:canary-pw@h:99999/x"],
+)
+def test_a_database_url_port_must_be_a_number(url: str) -> None:
+    message = configuration_error(database_url=url)
+    assert message == (
+        "  DATABASE_URL: DATABASE_URL is not a valid URL: its port must be a number from 1 to 65535"
+    )
+
+
 def configuration_error(**values: object) -> str:
     with pytest.raises(ValidationError) as raised:
         settings(**values)
