@@ -1,19 +1,21 @@
 """Settings from the environment (and `.env`), validated once at start-up."""
 
 import logging
-import re
-from collections.abc import Iterable
-from typing import Annotated, Any, Literal
+from typing import Annotated, Literal
 
-from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
+from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
+
+from todo_api.auth.shared_secrets import parse_better_auth_secrets
+from todo_api.settings_display import database_url_passwords, mask_database_url
 
 # Used only when ENVIRONMENT=development and no secret is configured; production refuses it.
 DEVELOPMENT_SECRET = "development-secret-do-not-use-in-production-0000"  # noqa: S105 (public by design)
 MIN_PRODUCTION_SECRET_LENGTH = 32
 DEFAULT_SQLITE_URL = "sqlite+aiosqlite:///./todo.sqlite3"
+MAX_PORT = 65535
 
 logger = logging.getLogger(__name__)
 
@@ -35,43 +37,6 @@ def normalize_database_url(url: str) -> str:
     else:
         raise ValueError("DATABASE_URL must be a postgresql:// or sqlite:// URL")
     return f"{scheme}://{rest}"
-
-
-def parse_better_auth_secrets(value: str) -> list[str]:
-    """The secrets of `BETTER_AUTH_SECRETS` ("<version>:<secret>,...", current first), in order.
-
-    Better Auth's own format and rules (context/secret-utils.ts): entries split on commas and
-    trimmed, the version a non-negative integer unique in the list, the secret non-empty.
-    Errors name the entry's position or version, never a secret.
-    """
-    secrets: list[str] = []
-    versions: set[int] = set()
-    for position, entry in enumerate(value.split(","), start=1):
-        version, separator, secret = entry.strip().partition(":")
-        if not separator or not version.strip().isdigit():
-            raise ValueError(
-                f'BETTER_AUTH_SECRETS entry {position} is not "<version>:<secret>" '
-                "with a non-negative integer version"
-            )
-        if int(version) in versions:
-            raise ValueError(f"BETTER_AUTH_SECRETS lists version {int(version)} twice")
-        if not secret.strip():
-            raise ValueError(f"BETTER_AUTH_SECRETS has an empty secret for version {int(version)}")
-        versions.add(int(version))
-        secrets.append(secret.strip())
-    return secrets
-
-
-# `scheme://user:password@host`: the password, wherever a URL appears in a message.
-_URL_PASSWORD = re.compile(r"(?P<user>[a-z][a-z0-9+.-]*://[^:/@\s]*):[^@\s]*@", re.IGNORECASE)
-
-
-def mask_database_url(url: str) -> str:
-    """The URL as it may be shown (logs, errors, the CLI): its password replaced by `***`."""
-    try:
-        return make_url(url).render_as_string(hide_password=True)
-    except ArgumentError:  # not parseable as a URL: mask what looks like a password anyway
-        return _URL_PASSWORD.sub(r"\g<user>:***@", url)
 
 
 def _is_production_secret(secret: str) -> bool:
@@ -123,7 +88,16 @@ class DatabaseSettings(BaseSettings):
     @field_validator("database_url")
     @classmethod
     def _normalize_database_url(cls, value: str) -> str:
-        return normalize_database_url(value)
+        url = normalize_database_url(value)
+        try:
+            port = make_url(url).port
+        except (ArgumentError, ValueError):  # SQLAlchemy's words would quote the URL
+            port = 0
+        if port is not None and not 1 <= port <= MAX_PORT:
+            raise ValueError(
+                f"DATABASE_URL is not a valid URL: its port must be a number from 1 to {MAX_PORT}"
+            )
+        return url
 
     @property
     def is_sqlite(self) -> bool:
@@ -149,13 +123,7 @@ class DatabaseSettings(BaseSettings):
             for name in type(self).model_fields
             if isinstance(value := getattr(self, name), SecretStr) and value.get_secret_value()
         ]
-        try:
-            password = make_url(self.database_url).password
-        except ArgumentError:
-            password = None
-        if password:
-            values.append(str(password))
-        return values
+        return [*values, *database_url_passwords(self.database_url)]
 
 
 class Settings(DatabaseSettings):
@@ -253,6 +221,10 @@ class Settings(DatabaseSettings):
             previous.append(legacy)
         return previous
 
+    def secret_values(self) -> list[str]:
+        # Each BETTER_AUTH_SECRETS secret on its own too: a text may quote one, not the list.
+        return [*super().secret_values(), *self._rotation_secrets]
+
     @property
     def _rotation_secrets(self) -> list[str]:
         if self.better_auth_secrets is None:
@@ -282,30 +254,3 @@ class Settings(DatabaseSettings):
         return self.jwt_audience or (
             self.better_auth_url.rstrip("/") if self.better_auth_url else None
         )
-
-
-_PYDANTIC_PREFIXES = ("Value error, ", "Assertion failed, ")
-
-
-def without_pydantic_prefix(message: str) -> str:
-    """pydantic prefixes what a validator raised with its own wording; readers need only ours."""
-    for prefix in _PYDANTIC_PREFIXES:
-        if message.startswith(prefix):
-            return message[len(prefix) :]
-    return message
-
-
-def describe_configuration_error(error: ValidationError) -> str:
-    """One line per broken rule, naming the variable and the rule, never the value.
-
-    pydantic's own text quotes the input (`input_value=...`): for a secret, or a
-    DATABASE_URL with its password, that is the secret itself.
-    """
-    return "\n".join(_describe(error.errors(include_input=False, include_url=False)))
-
-
-def _describe(errors: Iterable[Any]) -> Iterable[str]:
-    for item in errors:
-        variable = "_".join(str(part) for part in item["loc"]).upper()
-        message = without_pydantic_prefix(str(item["msg"]))
-        yield f"  {variable}: {message}" if variable else f"  {message}"

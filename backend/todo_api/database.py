@@ -71,7 +71,10 @@ class Database:
             self.health.failing(problem)
             raise _domain_error(problem) from error
         await session.close()
-        if self.health.problem is not None:
+        problem = self.health.problem
+        # A request that worked shows the database answers again, but not that its schema
+        # caught up (it may have touched no new column): that is the readiness probe's to say.
+        if problem is not None and problem.kind == "unavailable":
             self.health.answering()
 
     async def is_ready(self, timeout_seconds: float) -> bool:

@@ -15,18 +15,30 @@ from typing import Literal
 
 from sqlalchemy import exc
 
-from todo_api.config import mask_database_url
+from todo_api.settings_display import mask_database_url
 
 logger = logging.getLogger("todo_api.database")
 
 MIGRATE_HINT = "run `todo-api migrate`"
 
-# The driver's wording -> the cause an operator looks for. First match wins.
+# The driver's wording -> the cause an operator looks for. First match wins, so the specific
+# wordings come before the general ones that also occur in them (`too many connections for
+# role "app"` is not a missing role; `SSL connection has been closed unexpectedly` is the
+# usual dropped connection behind a TLS proxy such as Neon's, not a TLS set-up problem).
 _CAUSES: tuple[tuple[str, str], ...] = (
     ("password authentication failed", "wrong password"),
     ("no password supplied", "no password in DATABASE_URL"),
     ("pg_hba.conf", "refused by the server's pg_hba.conf"),
     ("connection refused", "connection refused"),
+    ("too many clients", "too many connections"),
+    ("too many connections", "too many connections"),
+    ("remaining connection slots", "too many connections"),
+    ("server closed the connection", "connection lost"),
+    ("terminating connection", "connection lost"),
+    ("connection reset", "connection lost"),
+    ("closed unexpectedly", "connection lost"),
+    ("eof detected", "connection lost"),
+    ("permission denied", "permission denied"),  # `for database "x"`: no CONNECT privilege
     ('database "', "database does not exist"),  # `FATAL: database "x" does not exist`
     ('role "', "role does not exist"),
     ("ssl", "TLS"),
@@ -36,12 +48,6 @@ _CAUSES: tuple[tuple[str, str], ...] = (
     ("timeout expired", "timeout"),
     ("timed out", "timeout"),
     ("statement timeout", "statement timeout (DB_STATEMENT_TIMEOUT_MS)"),
-    ("too many clients", "too many connections"),
-    ("too many connections", "too many connections"),
-    ("remaining connection slots", "too many connections"),
-    ("server closed the connection", "connection lost"),
-    ("terminating connection", "connection lost"),
-    ("connection reset", "connection lost"),
 )
 # SQLSTATEs (and SQLite's wording) for a table or column the statements expect but the
 # database lacks: a database behind this version's migrations.

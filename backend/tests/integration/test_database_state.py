@@ -6,7 +6,8 @@ import time
 from collections.abc import Iterator
 
 import pytest
-from sqlalchemy.engine import make_url
+from alembic import command
+from sqlalchemy.engine import Connection, make_url
 
 from tests.conftest import ALICE, make_settings, serving
 from tests.support.databases import fresh_postgres_database_or_skip
@@ -14,7 +15,14 @@ from tests.support.postgres_admin import with_host_and_port
 from tests.support.tcp_proxy import TcpProxy
 from todo_api.config import Settings
 from todo_api.engine import create_engine
-from todo_api.migrations import Revisions, downgrade_to_base, migrate_database, packaged_revisions
+from todo_api.migrations import (
+    Revisions,
+    alembic_config,
+    downgrade_to_base,
+    migrate_database,
+    packaged_revisions,
+    run_in_one_transaction,
+)
 
 TASKS = f"/api/v1/{ALICE}/tasks"
 # The spec's 2 s, plus room for a loaded 2-core machine.
@@ -90,6 +98,37 @@ async def test_a_database_behind_this_versions_migrations_is_not_ready(
         unknown = Revisions(heads=frozenset({"0000"}), known=frozenset({"0000"}))
         monkeypatch.setattr(app.state.database, "_revisions", unknown)
         assert (await client.get("/health/ready")).status_code == 200
+
+
+async def test_a_database_one_migration_behind_is_logged_once_not_per_request(
+    postgres_url: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Requests that need no new column succeed, those that need one fail; neither flips the
+    logged state back and forth: the schema is the readiness probe's to judge."""
+    settings = make_settings(postgres_url)
+
+    def to_0001(connection: Connection) -> None:
+        config = alembic_config()
+        config.attributes.update(connection=connection, settings=settings)
+        command.upgrade(config, "0001")
+
+    engine = create_engine(settings)
+    await run_in_one_transaction(engine, to_0001)
+    await engine.dispose()
+    caplog.set_level(logging.INFO, logger="todo_api")
+    async with serving(settings) as (_, client):
+        for attempt in range(3):
+            assert (await client.get(TASKS)).status_code == 200
+            keyed = await client.post(
+                TASKS, json={"title": "Buy milk"}, headers={"Idempotency-Key": f"k{attempt}"}
+            )
+            assert keyed.status_code == 503, keyed.text
+        assert (await client.get("/health/ready")).status_code == 503
+    (head,) = packaged_revisions().heads
+    assert [r.getMessage() for r in caplog.records if r.name == "todo_api.database"] == [
+        f"database schema is behind this version (at revision 0001, this version needs {head})"
+        ": run `todo-api migrate`; DATABASE_URL=" + settings.shown_database_url
+    ]
 
 
 async def test_a_database_downgraded_to_base_is_not_ready(

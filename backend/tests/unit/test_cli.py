@@ -94,6 +94,33 @@ def test_a_failed_migration_prints_one_line_and_the_traceback_only_when_asked(
     assert "canary-pw" not in verbose
 
 
+def test_a_password_in_the_query_string_is_never_printed(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """libpq takes the password from the query string too (`?password=...`)."""
+    url = f"postgresql://app@127.0.0.1:{free_port()}/todo?sslmode=disable&password=canary-pw"
+    monkeypatch.setenv("DATABASE_URL", url)
+    assert main(["migrate", "--verbose"]) == 1
+    output = capsys.readouterr()
+    assert output.out.startswith("migrating postgresql+psycopg://app@127.0.0.1:")
+    assert "/todo?sslmode=disable&password=***" in output.out
+    assert "canary-pw" not in output.out + output.err
+
+
+@pytest.mark.parametrize("command", ["migrate", "serve"])
+def test_a_database_url_with_a_port_that_is_not_a_number_is_a_configuration_error(
+    command: str, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("DATABASE_URL", "postgresql://app:canary-pw@db.example.com:abc/todo")
+    assert main([command]) == 2
+    output = capsys.readouterr()
+    assert output.err == (
+        "invalid configuration:\n  DATABASE_URL: DATABASE_URL is not a valid URL: its port "
+        "must be a number from 1 to 65535\n"
+    )
+    assert "canary-pw" not in output.out + output.err
+
+
 def test_a_configuration_error_names_the_rule_never_the_secret(
     monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:

@@ -45,6 +45,16 @@ def driver_error(message: str, error_type: type[Exception] = psycopg.Operational
             "too many connections",
         ),
         ("consuming input failed: server closed the connection unexpectedly", "connection lost"),
+        (SERVER + 'FATAL:  too many connections for role "app"', "too many connections"),
+        (SERVER + 'FATAL:  too many connections for database "todo"', "too many connections"),
+        (
+            SERVER + 'FATAL:  permission denied for database "todo"\nDETAIL:  User does not '
+            "have CONNECT privilege.",
+            "permission denied",
+        ),
+        # Neon (and any TLS proxy) dropping an idle connection: lost, not a TLS set-up problem.
+        ("consuming input failed: SSL connection has been closed unexpectedly", "connection lost"),
+        ("consuming input failed: SSL SYSCALL error: EOF detected", "connection lost"),
     ],
 )
 def test_the_cause_is_named_from_the_drivers_message(message: str, cause: str) -> None:

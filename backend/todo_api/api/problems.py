@@ -16,7 +16,6 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from todo_api.api.allowed_methods import allowed_methods
 from todo_api.api.middleware.request_context import with_context_headers
-from todo_api.config import without_pydantic_prefix
 from todo_api.errors import (
     AccessDenied,
     AuthenticationFailed,
@@ -30,6 +29,7 @@ from todo_api.errors import (
     TaskNotFound,
 )
 from todo_api.schemas.problem import Problem
+from todo_api.settings_display import without_pydantic_prefix
 
 logger = logging.getLogger(__name__)
 

@@ -27,6 +27,31 @@ class SharedSecrets:
         )
 
 
+def parse_better_auth_secrets(value: str) -> list[str]:
+    """The secrets of `BETTER_AUTH_SECRETS` ("<version>:<secret>,...", current first), in order.
+
+    Better Auth's own format and rules (context/secret-utils.ts): entries split on commas and
+    trimmed, the version a non-negative integer unique in the list, the secret non-empty.
+    Errors name the entry's position or version, never a secret.
+    """
+    secrets: list[str] = []
+    versions: set[int] = set()
+    for position, entry in enumerate(value.split(","), start=1):
+        version, separator, secret = entry.strip().partition(":")
+        if not separator or not version.strip().isdigit():
+            raise ValueError(
+                f'BETTER_AUTH_SECRETS entry {position} is not "<version>:<secret>" '
+                "with a non-negative integer version"
+            )
+        if int(version) in versions:
+            raise ValueError(f"BETTER_AUTH_SECRETS lists version {int(version)} twice")
+        if not secret.strip():
+            raise ValueError(f"BETTER_AUTH_SECRETS has an empty secret for version {int(version)}")
+        versions.add(int(version))
+        secrets.append(secret.strip())
+    return secrets
+
+
 def _hmac_key(secret: str) -> bytes:
     if not secret:
         raise ValueError("The shared secret must not be empty")
