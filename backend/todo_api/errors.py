@@ -49,7 +49,8 @@ class IdempotencyKeyInUse(DomainError):
 
     def __init__(self) -> None:
         super().__init__(
-            "Another request with this Idempotency-Key is being processed; retry shortly."
+            "The task made with this Idempotency-Key was deleted while this request looked "
+            "for it; retry."
         )
 
 

@@ -6,8 +6,12 @@ as fresh interpreters and never run the parent's set-up), so `--workers N` logs 
 like one worker.
 """
 
+import functools
 import logging
 import logging.config
+import math
+import time
+from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
@@ -23,6 +27,7 @@ _NOT_EXTRA = frozenset(vars(logging.makeLogRecord({})).keys()) | {
 }
 
 TEXT_FORMAT = "%(asctime)s %(levelname)-7s %(name)s %(message)s"
+CLIENT_CAUSED_WARNING_INTERVAL_SECONDS = 60.0
 
 # No format here shows threads or processes: skip collecting them for every record (the
 # access log writes one per request). The logging docs list these switches for this. Set
@@ -53,6 +58,51 @@ class TextFormatter(logging.Formatter):
         super().__init__(TEXT_FORMAT)
 
 
+class OncePerInterval(logging.Filter):
+    """Lets each WARNING (per message format) through at most once per `interval_seconds` in
+    this process, and says on the next one how many were dropped meanwhile.
+
+    Rate-limited rather than lowered to DEBUG: an operator must still see that requests are
+    refused (an attack, or real clients whose cookies outgrew MAX_REQUEST_HEAD_BYTES), but a
+    client opening connections in a loop must not write the log at its own pace.
+    """
+
+    def __init__(
+        self,
+        interval_seconds: float = CLIENT_CAUSED_WARNING_INTERVAL_SECONDS,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        super().__init__()
+        self._interval = interval_seconds
+        self._clock = clock
+        self._next_at: dict[str, float] = {}
+        self._dropped: dict[str, int] = {}
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if record.levelno != logging.WARNING:
+            return True
+        kind, now = str(record.msg), self._clock()
+        if now < self._next_at.get(kind, -math.inf):
+            self._dropped[kind] = self._dropped.get(kind, 0) + 1
+            return False
+        self._next_at[kind] = now + self._interval
+        dropped = self._dropped.pop(kind, 0)
+        if dropped:
+            record.msg = f"{record.getMessage()} ({dropped} more since the last such line)"
+            record.args = None
+        return True
+
+
+@functools.cache
+def client_caused_warnings() -> OncePerInterval:
+    """The filter of the loggers whose warnings any client can cause, once per connection.
+
+    One per process: dictConfig runs twice in the first process (ours, then uvicorn's) and
+    adds a logger's filters without removing earlier ones, but never the same one twice.
+    """
+    return OncePerInterval()
+
+
 def logging_config(level: str, *, json_lines: bool) -> dict[str, Any]:
     """Everything to the root logger's one handler on stderr; uvicorn's loggers propagate."""
     formatter = JsonLinesFormatter if json_lines else TextFormatter
@@ -60,12 +110,17 @@ def logging_config(level: str, *, json_lines: bool) -> dict[str, Any]:
         "version": 1,
         "disable_existing_loggers": False,
         "formatters": {"line": {"()": f"{formatter.__module__}.{formatter.__qualname__}"}},
+        "filters": {"client_caused": {"()": f"{__name__}.{client_caused_warnings.__name__}"}},
         "handlers": {"stderr": {"class": "logging.StreamHandler", "formatter": "line"}},
         "root": {"level": level, "handlers": ["stderr"]},
-        # uvicorn's own set-up gives these handlers of their own; none here, so one format.
         "loggers": {
-            name: {"handlers": [], "propagate": True}
-            for name in ("uvicorn", "uvicorn.error", "uvicorn.access")
+            # uvicorn's own set-up gives its loggers handlers of their own; none here, so one
+            # format. Client-caused warnings: a request that is not HTTP (uvicorn's line), a
+            # request head refused or timed out (our protocol's lines).
+            "uvicorn": {"handlers": [], "propagate": True},
+            "uvicorn.error": {"handlers": [], "propagate": True, "filters": ["client_caused"]},
+            "uvicorn.access": {"handlers": [], "propagate": True},
+            "todo_api.server.http_protocol": {"filters": ["client_caused"]},
         },
     }
 

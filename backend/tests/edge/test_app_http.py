@@ -129,6 +129,36 @@ class TestAuthenticationBeforeTheBody:
             response = await client.request(method, path, headers=headers | auth, content=body)
             assert_problem(response, status, code)
 
+    @pytest.mark.parametrize(
+        ("method", "path", "header"),
+        [
+            pytest.param("POST", "", {"Idempotency-Key": "has space"}, id="Idempotency-Key"),
+            pytest.param("PUT", "/{task}", {"If-Match": "garbage"}, id="If-Match on PUT"),
+            pytest.param("PATCH", "/{task}/complete", {"If-Match": '"1",' * 40}, id="33+ tags"),
+        ],
+    )
+    @pytest.mark.parametrize(
+        "body", [b"{not json", b'{"title": ""}'], ids=["malformed JSON", "invalid task"]
+    )
+    async def test_a_malformed_header_is_400_before_the_body_is_judged(
+        self, client: httpx.AsyncClient, method: str, path: str, header: dict[str, str], body: bytes
+    ) -> None:
+        url = TASKS + path.format(task=uuid.uuid4())
+        response = await client.request(
+            method, url, headers=ALICE_AUTH | JSON | header, content=body
+        )
+        problem = assert_problem(response, 400, "BAD_REQUEST")
+        assert next(iter(header)) in problem["detail"]
+
+    async def test_expect_100_continue_with_a_malformed_key_gets_400_and_no_100(
+        self, api: ApiProcess
+    ) -> None:
+        too_long = "k" * 256
+        headers = f"Authorization: Bearer {token_for(ALICE)}\r\nIdempotency-Key: {too_long}\r\n"
+        response = await raw_exchange(api, create_expecting_continue(20, headers))  # no body sent
+        assert response.status == 400, response
+        assert "Idempotency-Key" in json.loads(response.body)["detail"]
+
     async def test_an_oversized_content_length_is_still_refused_at_once(
         self, client: httpx.AsyncClient
     ) -> None:

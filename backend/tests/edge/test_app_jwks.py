@@ -180,6 +180,30 @@ async def test_random_kids_fetch_at_most_once_per_refetch_interval(
     assert jwks_server.hits <= 1 + int(elapsed // interval_seconds), (jwks_server.hits, elapsed)
 
 
+async def test_an_unreachable_jwks_endpoint_logs_each_fetch_not_each_request(
+    jwks_server: LoopbackJwksServer,
+    current_key: SigningKey,
+    client: httpx.AsyncClient,
+    tmp_path: Path,
+) -> None:
+    jwks_server.respond_with(500, b"")
+    async with api_with(jwks_server, tmp_path, min_refetch_interval_seconds=10) as api:
+        logged_before = len(api.log().splitlines())
+        for _ in range(5):  # 5 rounds of 10 concurrent requests, each with a fresh kid
+            batch = [
+                timed_get(client, api, token(current_key, kid=secrets.token_urlsafe(12)))
+                for _ in range(10)
+            ]
+            for response, _ in await asyncio.gather(*batch):
+                assert response.status_code == 503, response.text
+        await asyncio.sleep(0.2)  # the last lines reach the log file
+        new_lines = api.log().splitlines()[logged_before:]
+
+    warnings = [line for line in new_lines if "WARNING" in line]
+    # The JWKS client's one line per failed fetch; nothing per refused request.
+    assert 1 <= len(warnings) <= jwks_server.hits, new_lines
+
+
 async def test_a_new_key_is_503_retry_after_until_the_refetch_then_accepted(
     jwks_server: LoopbackJwksServer,
     current_key: SigningKey,

@@ -8,26 +8,14 @@ import asyncio
 import json
 import statistics
 import time
-from collections.abc import AsyncIterator
 
-import pytest
-
-from tests.conftest import ALICE, TEST_SECRET
-from tests.support.api_process import ApiProcess, running_api, server_environment
-from tests.support.databases import sqlite_url
+from tests.conftest import ALICE
+from tests.support.api_process import ApiProcess
 from tests.support.raw_http import Exchange, connect, exchange, get, send_head_of
 
 MAX_HEAD = 32 * 1024  # the default
 MiB = 1024 * 1024
 HEALTH = b"GET /health HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n"
-
-
-@pytest.fixture(scope="module")
-async def api(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[ApiProcess]:
-    workdir = tmp_path_factory.mktemp("edge-head")
-    environment = server_environment(sqlite_url(workdir), TEST_SECRET, ENVIRONMENT="production")
-    async with running_api(environment, workdir) as api:
-        yield api
 
 
 def head_of_exactly(size: int) -> bytes:
@@ -67,6 +55,19 @@ async def test_many_headers_count_by_size_and_by_number(api: ApiProcess) -> None
     assert (
         await asyncio.to_thread(exchange, api.port, HEALTH + hundred_fields + b"\r\n")
     ).status == 200
+
+
+async def test_refused_heads_are_logged_at_most_once_a_minute_per_kind(api: ApiProcess) -> None:
+    """A client refused in a loop must not write the log at its pace (logging_setup.py)."""
+    too_big = HEALTH + b"X-Pad: " + b"p" * MAX_HEAD + b"\r\n\r\n"
+    too_many = HEALTH + b"".join(b"X-F%03d: v\r\n" % n for n in range(101)) + b"\r\n"
+    logged_before = len(api.log().splitlines())
+    for head in [too_big, too_many] * 20:
+        assert_refused_as_too_large(await asyncio.to_thread(exchange, api.port, head))
+    await asyncio.sleep(0.2)  # the last lines reach the log file
+    new_lines = api.log().splitlines()[logged_before:]
+    # Over the size, over the field count, and uvicorn's "invalid request" for the latter.
+    assert len(new_lines) <= 3, new_lines
 
 
 async def test_the_limit_is_exact_whatever_the_packets(api: ApiProcess) -> None:

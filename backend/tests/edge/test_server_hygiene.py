@@ -6,24 +6,14 @@ Against a real `todo-api serve` in production mode, with raw sockets.
 import asyncio
 import json
 import re
-from collections.abc import AsyncIterator
 
 import pytest
 
-from tests.conftest import ALICE, TEST_SECRET, token_for
-from tests.support.api_process import ApiProcess, running_api, server_environment
-from tests.support.databases import sqlite_url
+from tests.conftest import ALICE, token_for
+from tests.support.api_process import ApiProcess
 from tests.support.raw_http import Exchange, connect, exchange, get, request
 
 AUTHORIZATION = f"Authorization: Bearer {token_for(ALICE)}"
-
-
-@pytest.fixture(scope="module")
-async def api(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[ApiProcess]:
-    workdir = tmp_path_factory.mktemp("edge-hygiene")
-    environment = server_environment(sqlite_url(workdir), TEST_SECRET, ENVIRONMENT="production")
-    async with running_api(environment, workdir) as api:
-        yield api
 
 
 def assert_bad_request(result: Exchange, detail_mentions: str) -> None:

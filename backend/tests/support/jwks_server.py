@@ -29,6 +29,7 @@ class LoopbackJwksServer:
         self._drip_interval_seconds = 0.0
         self._stopping = threading.Event()
         self._hits = 0
+        self._accept_encodings: list[str | None] = []
         self._httpd = ThreadingHTTPServer(("127.0.0.1", 0), self._handler_class())
         self._httpd.daemon_threads = True
         self._thread: threading.Thread | None = None
@@ -41,6 +42,12 @@ class LoopbackJwksServer:
     def hits(self) -> int:
         with self._lock:
             return self._hits
+
+    @property
+    def accept_encodings(self) -> list[str | None]:
+        """The `Accept-Encoding` of each request received, in order (None: not sent)."""
+        with self._lock:
+            return list(self._accept_encodings)
 
     def serve(self, document: dict[str, Any]) -> None:
         """Answer 200 with `document` from now on (e.g. after a key rotation)."""
@@ -97,9 +104,10 @@ class LoopbackJwksServer:
     ) -> None:
         self.stop()
 
-    def _answer(self) -> tuple[int, bytes, float, str, float]:
+    def _answer(self, accept_encoding: str | None) -> tuple[int, bytes, float, str, float]:
         with self._lock:
             self._hits += 1
+            self._accept_encodings.append(accept_encoding)
             return (
                 self._status,
                 self._body,
@@ -113,7 +121,8 @@ class LoopbackJwksServer:
 
         class JwksHandler(BaseHTTPRequestHandler):
             def do_GET(self) -> None:
-                status, body, delay_seconds, behaviour, interval = server._answer()
+                answer = server._answer(self.headers.get("Accept-Encoding"))
+                status, body, delay_seconds, behaviour, interval = answer
                 time.sleep(delay_seconds)
                 if behaviour == "hang":
                     server._stopping.wait()

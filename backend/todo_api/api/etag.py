@@ -28,6 +28,18 @@ _TAG = rf'(W/)?"({_INSTANT}|{_MICROSECONDS})"'
 IF_MATCH_PATTERN = rf"^\s*(\*|{_TAG}(\s*,\s*{_TAG})*)\s*$"
 _IF_MATCH = re.compile(IF_MATCH_PATTERN)
 
+# The parameter as the contract publishes it (a route's `openapi_extra`); AuthenticatedRoute
+# parses the header before the body on the routes that declare it.
+IF_MATCH_HEADER = {
+    "name": "if-match",
+    "in": "header",
+    "required": False,
+    "description": "Optional: the task's ETag (its `updated_at` in quotes, as a GET or a list "
+    "shows it); the write is refused with 412 if the task has changed since. "
+    f'Absent, or "*", means any version. At most {MAX_IF_MATCH_TAGS} tags.',
+    "schema": {"type": "string", "default": "*", "pattern": IF_MATCH_PATTERN},
+}
+
 
 def etag_for(updated_at: datetime) -> str:
     # The JSON of a datetime is its ISO string in quotes: exactly the tag.

@@ -120,10 +120,9 @@ def install_problem_handlers(app: FastAPI, *, retry_after_seconds: int) -> None:
                 'Bearer error="invalid_token"' if error.token_sent else "Bearer"
             )
         elif isinstance(error, BackendUnavailable):
+            # Not logged here, per request (a client could fill the log): the database layer
+            # logs its causes once per change, the JWKS client each failed fetch.
             headers["Retry-After"] = str(error.retry_after_seconds or retry_after_seconds)
-            # The database layer logs its causes itself, once per change, not per request.
-            if not isinstance(error, DatabaseUnavailable):
-                logger.warning("backend unavailable: %s", _cause_name(error))
         elif isinstance(error, IdempotencyKeyInUse):
             headers["Retry-After"] = str(IDEMPOTENCY_KEY_RETRY_AFTER_SECONDS)
         return problem_response(request, status, error.detail, code=error.code, headers=headers)
@@ -190,8 +189,3 @@ def _error_items(errors: Iterable[Any]) -> Iterable[dict[str, str]]:
             location = location[: MAX_ERROR_LOCATION_LENGTH - 3] + "..."
         message = without_pydantic_prefix(str(error.get("msg", "invalid value")))
         yield {"loc": location, "message": message}
-
-
-def _cause_name(error: BaseException) -> str:
-    cause = error.__cause__
-    return type(cause).__name__ if cause is not None else type(error).__name__

@@ -191,12 +191,14 @@ class JwksClient:
             self._fetch = None
 
     async def _download(self) -> object:
-        headers = {"Accept": "application/json"}
+        # Uncompressed: httpx inflates a whole received chunk before the count below sees it,
+        # and a compressed chunk may grow ~1000x. The set is ~1 KiB; compression saves nothing.
+        headers = {"Accept": "application/json", "Accept-Encoding": "identity"}
         async with self._http.stream("GET", self._url, headers=headers) as response:
             if response.status_code != httpx.codes.OK:
                 raise JwksFetchError(f"HTTP status {response.status_code}")
             body = bytearray()
-            # Counted after decompression, so a compressed bomb stops here too.
+            # Counted after decompression all the same, should a server compress regardless.
             async for chunk in response.aiter_bytes():
                 body += chunk
                 if len(body) > MAX_JWKS_BYTES:

@@ -26,6 +26,8 @@ from todo_api.api.problems import PROBLEM_MEDIA_TYPE, default_code, status_title
 from todo_api.config import Settings
 from todo_api.schemas.problem import Problem
 
+# Its warnings (a head refused or timed out) are client-caused: logging_setup.py lets each
+# through at most once a minute per process, with a count of the rest.
 logger = logging.getLogger(__name__)
 
 # Header fields per request (Apache's default): each one costs a Python call to parse, and

@@ -20,7 +20,7 @@ export type TaskPage = { tasks: Task[]; total: number };
 
 const FETCH_TIMEOUT_MS = 5_000; // per attempt
 const MAX_ATTEMPTS = 3;
-const MAX_RETRY_WAIT_MS = 3_000; // a longer Retry-After is reported, not waited for
+const MAX_RETRY_WAIT_MS = 3_000; // a longer Retry-After is waited for only this long
 const SESSION_DATA_COOKIE = /^(?:__Secure-)?better-auth\.session_data(?:\.(\d+))?$/;
 
 type Credentials = { userId: string; token: string };
@@ -90,7 +90,7 @@ function failure(code: string, message: string, status: number): { success: fals
 
 // How long the API asks us to wait before resending, or null when it did not say a retry is
 // safe: 503 with Retry-After (outcome unknown, nothing half-done) and 409 IDEMPOTENCY_KEY_IN_USE
-// (the first request with this key is still running).
+// (the task made with this key was deleted meanwhile: the retry creates it again).
 function retryDelayMs(response: Response, problem: Problem | null): number | null {
   const retryable =
     response.status === 503 ||
@@ -110,15 +110,19 @@ async function problemOf(response: Response): Promise<Problem | null> {
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
+// A resent write may find that an earlier attempt landed (spec.md "Retrying writes"): the API
+// then answers `status` (a DELETE 404: the task is gone; a toggle or PUT 412: the task changed,
+// by that attempt or since), and `settle` gives the outcome instead of an error.
+type Landed<T> = { status: number; settle: () => Promise<Result<T>> };
+
 // One API call. Every request this client sends may be resent as it is: reads, a create with
 // its Idempotency-Key, writes with If-Match. So an attempt that got no answer (refused, reset,
 // timed out) is resent too, with the same key and tags, at most MAX_ATTEMPTS times in all.
-// `goneMeansDone`: a 404 on a resent DELETE means the first attempt deleted the task.
 async function callApi<T>(
   path: string,
   init: { method: string; headers?: Record<string, string>; body?: string },
   read: (response: Response) => Promise<T>,
-  goneMeansDone = false,
+  landed?: Landed<T>,
 ): Promise<Result<T>> {
   const backend = process.env.BACKEND_URL;
   if (!backend) return failure("BACKEND_UNAVAILABLE", "BACKEND_URL is not set.", 503);
@@ -143,9 +147,7 @@ async function callApi<T>(
       return failure("BACKEND_UNAVAILABLE", "The task service did not answer.", 503);
     }
     if (response.ok) return { success: true, data: await read(response) };
-    if (goneMeansDone && attempt > 1 && response.status === 404) {
-      return { success: true, data: await read(response) };
-    }
+    if (landed && attempt > 1 && response.status === landed.status) return landed.settle();
     const problem = await problemOf(response);
     const delay = retryDelayMs(response, problem);
     if (delay !== null && attempt < MAX_ATTEMPTS) {
@@ -165,6 +167,10 @@ const task = (response: Response) => response.json() as Promise<Task>;
 const nothing = async () => null;
 // The ETag is the task's updated_at exactly as the JSON shows it, so a list item is enough.
 const ifMatch = (updatedAt: string) => ({ "If-Match": `"${updatedAt}"` });
+// A resent toggle or PUT answered 412: the task as it is now is the outcome (ours landed, or
+// someone changed it since); a resent DELETE answered 404: the task is gone, as asked.
+const changed = (id: string): Landed<Task> => ({ status: 412, settle: () => getTask(id) });
+const gone: Landed<null> = { status: 404, settle: async () => ({ success: true, data: null }) };
 
 export async function listTasks(): Promise<Result<TaskPage>> {
   return callApi("?limit=50", { method: "GET" }, async (response) => ({
@@ -186,10 +192,14 @@ export async function createTask(input: TaskCreate, idempotencyKey: string): Pro
   );
 }
 
+async function getTask(id: string): Promise<Result<Task>> {
+  return callApi(`/${encodeURIComponent(id)}`, { method: "GET" }, task);
+}
+
 // If-Match makes a resent toggle answer 412 instead of flipping the task back.
 export async function toggleTask(id: string, updatedAt: string): Promise<Result<Task>> {
   const path = `/${encodeURIComponent(id)}/complete`;
-  return callApi(path, { method: "PATCH", headers: ifMatch(updatedAt) }, task);
+  return callApi(path, { method: "PATCH", headers: ifMatch(updatedAt) }, task, changed(id));
 }
 
 export async function updateTask(
@@ -201,12 +211,13 @@ export async function updateTask(
     `/${encodeURIComponent(id)}`,
     { method: "PUT", headers: { ...JSON_BODY, ...ifMatch(updatedAt) }, body: JSON.stringify(input) },
     task,
+    changed(id),
   );
 }
 
 export async function deleteTask(id: string, updatedAt: string): Promise<Result<null>> {
   const path = `/${encodeURIComponent(id)}`;
-  return callApi(path, { method: "DELETE", headers: ifMatch(updatedAt) }, nothing, true);
+  return callApi(path, { method: "DELETE", headers: ifMatch(updatedAt) }, nothing, gone);
 }
 
 // Sign-up and sign-in: nextCookies() stores Better Auth's cookies from inside the action.

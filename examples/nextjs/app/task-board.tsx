@@ -25,18 +25,15 @@ export function TaskBoard({ initial }: { initial: Result<TaskPage> }) {
   const [editing, setEditing] = useState<string | null>(null);
   const [pending, startTransition] = useTransition();
 
-  // Runs one action, then shows its error or reloads the list.
+  // Runs one action, then reloads the list, after a failure too (a write whose answer was lost
+  // may have landed, or the task changed elsewhere): the board never shows a stale state.
   function run(action: () => Promise<Result<unknown>>, then?: () => void) {
     startTransition(async () => {
       const outcome = await action();
-      if (!outcome.success) {
-        setError(outcome.error);
-        return;
-      }
-      then?.();
+      if (outcome.success) then?.();
       const reloaded = await listTasks();
-      setError(reloaded.success ? null : reloaded.error);
       if (reloaded.success) setPage(reloaded.data);
+      setError(!outcome.success ? outcome.error : reloaded.success ? null : reloaded.error);
     });
   }
 

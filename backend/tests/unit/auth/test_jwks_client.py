@@ -64,6 +64,15 @@ async def test_fetches_once_then_serves_from_cache(
     assert jwks_server.hits == 1
 
 
+async def test_the_key_set_is_asked_for_uncompressed(
+    jwks: JwksClient, jwks_server: LoopbackJwksServer, ed25519_key: SigningKey
+) -> None:
+    # A compressed answer is inflated a whole chunk at a time, before the size cap counts it.
+    jwks_server.serve(key_set(ed25519_key))
+    await jwks.get_key(ed25519_key.kid)
+    assert jwks_server.accept_encodings == ["identity"]
+
+
 async def test_key_rotation_is_picked_up_by_a_refetch(
     jwks: JwksClient, jwks_server: LoopbackJwksServer, clock: ManualClock, ed25519_key: SigningKey
 ) -> None:

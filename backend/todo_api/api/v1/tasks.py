@@ -5,15 +5,9 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Query, Request, Response, status
 
 from todo_api.api.authenticated_route import AuthenticatedRoute
-from todo_api.api.deps import (
-    IDEMPOTENCY_KEY_HEADER,
-    IF_MATCH_HEADER,
-    TaskIdPath,
-    TaskServiceDep,
-    idempotency_key,
-    if_match_versions,
-    require_json_body,
-)
+from todo_api.api.deps import TaskIdPath, TaskServiceDep, require_json_body
+from todo_api.api.etag import IF_MATCH_HEADER
+from todo_api.api.idempotency_key import IDEMPOTENCY_KEY_HEADER
 from todo_api.api.query_values import DECIMAL_DIGITS, TRUE_OR_FALSE
 from todo_api.api.responses import problem_responses, success_headers
 from todo_api.api.task_responses import task_page_response, task_response
@@ -22,7 +16,8 @@ from todo_api.schemas.task import TaskCreate, TaskPublic, TaskUpdate
 MAX_PAGE_SIZE = 1000
 
 # Every operation requires the path user's token, checked by the route class before the
-# request is read: no handler can forget it.
+# request is read: no handler can forget it. The route class also parses the headers a route
+# declares in `openapi_extra` (If-Match, Idempotency-Key) and leaves them on `request.state`.
 router = APIRouter(
     prefix="/{user_id}/tasks",
     tags=["tasks"],
@@ -61,7 +56,7 @@ async def list_tasks(
     openapi_extra={"parameters": [IDEMPOTENCY_KEY_HEADER]},
 )
 async def create_task(service: TaskServiceDep, body: TaskCreate, request: Request) -> Response:
-    task = await service.create_task(body, idempotency_key=idempotency_key(request))
+    task = await service.create_task(body, idempotency_key=request.state.idempotency_key)
     location = f"{request.url.path.rstrip('/')}/{task.id}"
     return task_response(task, status_code=status.HTTP_201_CREATED, location=location)
 
@@ -87,7 +82,7 @@ async def get_task(service: TaskServiceDep, task_id: TaskIdPath) -> Response:
 async def replace_task(
     service: TaskServiceDep, task_id: TaskIdPath, body: TaskUpdate, request: Request
 ) -> Response:
-    task = await service.replace_task(task_id, body, if_match=if_match_versions(request))
+    task = await service.replace_task(task_id, body, if_match=request.state.if_match)
     return task_response(task)
 
 
@@ -100,7 +95,7 @@ async def replace_task(
     openapi_extra={"parameters": [IF_MATCH_HEADER]},
 )
 async def delete_task(service: TaskServiceDep, task_id: TaskIdPath, request: Request) -> None:
-    await service.delete_task(task_id, if_match=if_match_versions(request))
+    await service.delete_task(task_id, if_match=request.state.if_match)
 
 
 @router.patch(
@@ -113,5 +108,5 @@ async def delete_task(service: TaskServiceDep, task_id: TaskIdPath, request: Req
 async def toggle_task_completion(
     service: TaskServiceDep, task_id: TaskIdPath, request: Request
 ) -> Response:
-    task = await service.toggle_completion(task_id, if_match=if_match_versions(request))
+    task = await service.toggle_completion(task_id, if_match=request.state.if_match)
     return task_response(task)
