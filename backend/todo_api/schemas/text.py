@@ -5,13 +5,12 @@ and fuzzers see the same rules the API applies.
 """
 
 import re
-import unicodedata
-from itertools import chain
 from typing import Annotated
 
 from pydantic import AfterValidator, StringConstraints, WithJsonSchema
 
 from todo_api.models.task import DESCRIPTION_MAX_LENGTH, TITLE_MAX_LENGTH
+from todo_api.schemas.invisible_characters import invisible_ranges
 
 # What a title is trimmed of: Unicode White_Space plus the BOM, listed rather than left to
 # `\s` or str.strip(), which differ between regex engines and Python (e.g. on U+001C).
@@ -24,41 +23,19 @@ _WHITESPACE = (
 # cannot encode, are refused too, but no JSON-schema regex engine can spell them.)
 _STORABLE_CHARACTER = r"[^\u0000]"
 
-# What a title needs at least one of: a character something is drawn for. Not visible are
-# controls, format characters (zero-width spaces and joiners, the BOM, bidi controls, tags),
-# separators and combining marks (Unicode categories below), and the fillers that are
-# letters or symbols by category but blank by design.
-_INVISIBLE_CATEGORIES = frozenset({"Cc", "Cf", "Zs", "Zl", "Zp", "Mn", "Mc", "Me"})
-_BLANK_FILLERS = "\u115f\u1160\u2800\u3164\uffa0"
-# Beyond these, Unicode has only letters (CJK), private use and unassigned code points:
-# scanning just these keeps the table to ~40 ms at import.
-_SCANNED_CODE_POINTS_RANGES = (range(0x20000), range(0xE0000, 0xE1000))
-
 
 def _invisible_class() -> str:
-    """The invisible characters as the body of a regex character class, in ranges.
+    """The characters that draw nothing (a title needs at least one other) as the body of a
+    regex character class, in ranges, from the fixed table in `invisible_characters`.
 
     BMP characters are written as \\uXXXX (Python's `re` and JSON-schema regexes agree on
     it); the few beyond it literally, which both read the same (JSON schema with Unicode).
     """
-    category = unicodedata.category
-    invisible = [
-        code
-        for code in chain.from_iterable(_SCANNED_CODE_POINTS_RANGES)
-        if category(chr(code)) in _INVISIBLE_CATEGORIES
-    ]
-    invisible += [ord(character) for character in _BLANK_FILLERS]
-    ranges: list[list[int]] = []
-    for code in sorted(set(invisible)):
-        if ranges and ranges[-1][1] == code - 1:
-            ranges[-1][1] = code
-        else:
-            ranges.append([code, code])
     return "".join(
         _class_character(first)
         if first == last
         else f"{_class_character(first)}-{_class_character(last)}"
-        for first, last in ranges
+        for first, last in invisible_ranges()
     )
 
 
