@@ -34,7 +34,9 @@ from todo_api.logging_setup import configure_logging
 from todo_api.main import create_app
 from todo_api.migrations import migrate_database
 
-OPERATIONS = ("get", "put", "create", "toggle", "list10")
+OPERATIONS = ("get", "put", "create", "toggle", "list10", "list1000")
+# Tasks the operation's user has before the loop: the lists read all of them.
+_SEEDED = {"list1000": 1000}
 WARM_UP, MEASURED = 30, 200
 # Client requests of valgrind: no-ops outside valgrind, exact switches inside it.
 _SWITCH_SOURCE = """
@@ -129,7 +131,7 @@ async def _loop(operation: str, switch: ctypes.CDLL, url: str) -> None:
     user = f"bench_{operation}"
     token = mint_development_token(_SECRET, user, ttl_seconds=3600)
     async with app.router.lifespan_context(app):
-        task_id = await _seed(app, user, token)
+        task_id = await _seed(app, user, token, _SEEDED.get(operation, 10))
         request = _requests(task_id)[operation]
         for measured in (False, True):
             if measured:
@@ -141,10 +143,10 @@ async def _loop(operation: str, switch: ctypes.CDLL, url: str) -> None:
         switch.stop()
 
 
-async def _seed(app: Any, user: str, token: str) -> str:
+async def _seed(app: Any, user: str, token: str, count: int) -> str:
     body = json.dumps({"title": "seed"}).encode()
     created: dict[str, Any] = {}
-    for _ in range(10):
+    for _ in range(count):
         await _call(app, user, token, "POST", "", body, created)
     return str(json.loads(created["body"])["id"])
 
@@ -157,6 +159,7 @@ def _requests(task_id: str) -> dict[str, tuple[str, str, bytes]]:
         "create": ("POST", "", json.dumps({"title": secrets.token_hex(8)}).encode()),
         "toggle": ("PATCH", f"/{task_id}/complete", b""),
         "list10": ("GET", "", b""),
+        "list1000": ("GET", "", b""),
     }
 
 
