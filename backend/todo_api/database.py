@@ -131,6 +131,11 @@ class Database:
         return self._deadlines.bound(seconds)
 
     async def dispose(self) -> None:
+        # A readiness probe still waiting on the network must not outlive the pool: finishing
+        # later, it would open (and keep) a connection nobody closes.
+        for probe in self._probes:
+            probe.cancel()
+        await asyncio.gather(*self._probes, return_exceptions=True)
         await self.engine.dispose()
 
     @staticmethod

@@ -1,6 +1,7 @@
 """A database the service cannot use is reported in one log line that names the cause and
 what to do; readiness says 503 meanwhile, and task requests get 503, never 500."""
 
+import asyncio
 import logging
 import time
 from collections.abc import Iterator
@@ -208,3 +209,20 @@ async def test_a_database_that_stops_answering_mid_request_is_logged_as_a_timeou
         "DATABASE_URL=" + make_settings(url).shown_database_url,
         "WARNING database answering again (after: timeout)",
     ]
+
+
+async def test_stopping_the_app_leaves_no_readiness_probe_running(postgres_url: str) -> None:
+    """A probe still waiting on a silent network is cancelled with the pool, not left to
+    open a connection after the app is gone."""
+    server = make_url(postgres_url)
+    async with TcpProxy(server.host or "127.0.0.1", server.port or 5432) as proxy:
+        proxy.hang()
+        url = with_host_and_port(postgres_url, "127.0.0.1", proxy.port)
+        async with serving(make_settings(url)) as (_, client):
+            assert (await client.get("/health/ready")).status_code == 503
+        probes = [
+            task
+            for task in asyncio.all_tasks()
+            if getattr(task.get_coro(), "__qualname__", "") == "Database._probe"
+        ]
+        assert probes == []

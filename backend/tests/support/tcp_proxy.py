@@ -68,13 +68,9 @@ class TcpProxy:
         """Close the listener and reset every open connection."""
         await self._stop_listening()
         self._flowing.set()
-        self._reset_all()
-        await self._cancel_all()
 
     async def close(self) -> None:
         await self._stop_listening()
-        self._reset_all()
-        await self._cancel_all()
 
     async def __aenter__(self) -> Self:
         await self.start()
@@ -95,8 +91,16 @@ class TcpProxy:
         self._port = self._server.sockets[0].getsockname()[1]
 
     async def _stop_listening(self) -> None:
+        """Stop accepting, reset every open connection, then wait for the listener to go.
+
+        In that order: since Python 3.12, `wait_closed()` also waits for every connection
+        the listener accepted, so waiting first would hang on a connection left open.
+        """
         if self._server is not None:
             self._server.close()
+        self._reset_all()
+        await self._cancel_all()
+        if self._server is not None:
             await self._server.wait_closed()
             self._server = None
 
