@@ -51,6 +51,7 @@ ENV PATH=/opt/todo-api/bin:$PATH \
     PORT=8000
 USER app
 WORKDIR /app
+# The port a host sends traffic to unless it sets PORT: space/README.md's app_port names it too.
 EXPOSE 8000
 # No curl in slim images: the venv's Python asks /health on the port the server listens on.
 HEALTHCHECK --interval=30s --timeout=5s --start-period=20s --retries=3 \

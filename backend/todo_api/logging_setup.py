@@ -12,19 +12,10 @@ import logging.config
 import math
 import time
 from collections.abc import Callable
-from datetime import UTC, datetime
 from typing import Any
 
-import orjson
-
-# Attributes every LogRecord has; anything else was passed through `extra=` and is logged.
-# uvicorn adds `color_message` (its message with terminal colour codes) to its own records.
-_NOT_EXTRA = frozenset(vars(logging.makeLogRecord({})).keys()) | {
-    "message",
-    "asctime",
-    "taskName",
-    "color_message",
-}
+from pythonjsonlogger.core import RESERVED_ATTRS
+from pythonjsonlogger.orjson import OrjsonFormatter
 
 TEXT_FORMAT = "%(asctime)s %(levelname)-7s %(name)s %(message)s"
 CLIENT_CAUSED_WARNING_INTERVAL_SECONDS = 60.0
@@ -37,25 +28,17 @@ logging.logProcesses = False
 logging.logMultiprocessing = False
 
 
-class JsonLinesFormatter(logging.Formatter):
-    def format(self, record: logging.LogRecord) -> str:
-        entry: dict[str, Any] = {
-            "time": datetime.fromtimestamp(record.created, UTC).isoformat(),
-            "level": record.levelname,
-            "logger": record.name,
-            "message": record.getMessage(),
-        }
-        entry.update(
-            (key, value) for key, value in record.__dict__.items() if key not in _NOT_EXTRA
-        )
-        if record.exc_info:
-            entry["exception"] = self.formatException(record.exc_info)
-        return orjson.dumps(entry, default=str).decode()
-
-
-class TextFormatter(logging.Formatter):
-    def __init__(self) -> None:
-        super().__init__(TEXT_FORMAT)
+def json_lines_formatter() -> logging.Formatter:
+    """One JSON object per line: time, level, logger, message, then whatever the call passed
+    through `extra=`, and a formatted exception under `exception`."""
+    return OrjsonFormatter(
+        ["time", "levelname", "name", "message"],  # the order each line starts with
+        rename_fields={"levelname": "level", "name": "logger", "exc_info": "exception"},
+        timestamp="time",  # fills the first field: the record's creation, ISO 8601 in UTC
+        # uvicorn adds `color_message` (its message with terminal colour codes) to its records.
+        reserved_attrs=[*RESERVED_ATTRS, "color_message"],
+        json_default=str,  # any other value as its text, never a failed line
+    )
 
 
 class OncePerInterval(logging.Filter):
@@ -105,11 +88,15 @@ def client_caused_warnings() -> OncePerInterval:
 
 def logging_config(level: str, *, json_lines: bool) -> dict[str, Any]:
     """Everything to the root logger's one handler on stderr; uvicorn's loggers propagate."""
-    formatter = JsonLinesFormatter if json_lines else TextFormatter
+    line_format = (
+        {"()": f"{__name__}.{json_lines_formatter.__name__}"}
+        if json_lines
+        else {"format": TEXT_FORMAT}
+    )
     return {
         "version": 1,
         "disable_existing_loggers": False,
-        "formatters": {"line": {"()": f"{formatter.__module__}.{formatter.__qualname__}"}},
+        "formatters": {"line": line_format},
         "filters": {"client_caused": {"()": f"{__name__}.{client_caused_warnings.__name__}"}},
         "handlers": {"stderr": {"class": "logging.StreamHandler", "formatter": "line"}},
         "root": {"level": level, "handlers": ["stderr"]},

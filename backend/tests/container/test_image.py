@@ -20,6 +20,7 @@ from typing import Any
 
 import psycopg
 import pytest
+import yaml
 
 from tests.conftest import ALICE, TEST_SECRET
 from tests.container.measurements import record
@@ -273,6 +274,16 @@ def test_production_defaults_and_an_unprivileged_user(image: str, container: str
     refused = run_in(container, default_command(config), {"PORT": str(free_port())})
     assert refused.returncode != 0
     assert "BETTER_AUTH_SECRET" in refused.stdout + refused.stderr
+
+
+def test_listens_where_the_space_front_matter_sends_traffic(image: str) -> None:
+    """A Space routes to its `app_port`, and sets no PORT: the image's own must match it."""
+    front_matter = (REPO_ROOT / "space" / "README.md").read_text().split("---")[1]
+    app_port = yaml.safe_load(front_matter)["app_port"]
+    config = image_config(image)
+    environment = dict(item.split("=", 1) for item in config["Env"])
+    assert environment["PORT"] == str(app_port)
+    assert f"{app_port}/tcp" in config["ExposedPorts"]
 
 
 def test_runtime_stage_holds_no_build_tools_or_caches(container: str) -> None:

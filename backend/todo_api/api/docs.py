@@ -3,7 +3,9 @@
 FastAPI's default pages load their JavaScript and CSS from a public CDN and their favicon
 from fastapi.tiangolo.com, so on a machine without internet they are blank. Here the page
 loads the copies that the `fastapi-offline` package ships, from fixed paths under
-`/docs/assets/`, so it makes no request that leaves the service.
+`/docs/assets/`, so it makes no request that leaves the service. Only the package's files:
+its own app factory sends the page with no Content-Security-Policy and no way to add one,
+and serves its whole static folder.
 
 There is no /redoc: the ReDoc bundle (also in fastapi-offline) always loads its logo from
 cdn.redoc.ly, and no ReDoc option turns that off. Swagger UI shows the same document and
