@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import TypeVar
 
 import uvicorn
+from fastapi import FastAPI
 from pydantic import ValidationError
 
 from todo_api.auth.development_token import mint_development_token
@@ -21,6 +22,7 @@ from todo_api.engine import create_engine
 from todo_api.logging_setup import configure_logging
 from todo_api.main import create_app
 from todo_api.migrations import migrate_database, packaged_revisions
+from todo_api.server.uvicorn_internals import unsupported_uvicorn
 from todo_api.settings_display import describe_configuration_error
 
 logger = logging.getLogger("todo_api")
@@ -98,6 +100,9 @@ def _port(value: str) -> int:
 
 
 def _serve(settings: Settings, host: str, port: int, workers: int) -> int:
+    if (unsupported := unsupported_uvicorn()) is not None:
+        print(f"todo-api serve: {unsupported}", file=sys.stderr)
+        return 2
     log_config = configure_logging(settings.log_level, json_lines=settings.json_logs)
     if settings.uses_development_secret:
         logger.warning(
@@ -110,7 +115,7 @@ def _serve(settings: Settings, host: str, port: int, workers: int) -> int:
     # handler that would turn a clean stop into exit status -15.
     signal.signal(signal.SIGTERM, lambda *_: None)
     uvicorn.run(
-        "todo_api.main:create_app",
+        "todo_api.cli:create_served_app",
         factory=True,
         host=host,
         port=port,
@@ -124,6 +129,11 @@ def _serve(settings: Settings, host: str, port: int, workers: int) -> int:
         timeout_graceful_shutdown=15,
     )
     return 0
+
+
+def create_served_app() -> FastAPI:
+    """The app as `serve` runs it: behind the bounded protocol, with the service's logging."""
+    return create_app(started_by_serve=True)
 
 
 def _this_command() -> str:

@@ -23,6 +23,7 @@ from todo_api.config import Settings
 from todo_api.database import Database
 from todo_api.migrations import migrate_database
 from todo_api.role_defaults import warn_unless_role_defaults_in_force
+from todo_api.server.without_serve import warn_started_without_serve
 
 # Generation thresholds of the cyclic garbage collector (CPython's default: 700, 10, 10).
 GC_THRESHOLDS = (50_000, 20, 100)
@@ -58,11 +59,13 @@ def build_token_verifier(settings: Settings, jwks: JwksClient | None) -> TokenVe
     )
 
 
-def create_app(settings: Settings | None = None) -> FastAPI:
+def create_app(settings: Settings | None = None, *, started_by_serve: bool = False) -> FastAPI:
     settings = settings or Settings()
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        if not started_by_serve:
+            warn_started_without_serve(settings)
         database = Database(settings)
         if settings.is_sqlite or settings.migrate_on_start:
             # The embedded database sets itself up; PostgreSQL is migrated by `todo-api migrate`

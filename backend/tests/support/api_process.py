@@ -1,4 +1,5 @@
-"""`todo-api serve` as a real child process on a free loopback port, for end-to-end tests."""
+"""`todo-api serve` (or another server of this app) as a real child process on a free loopback
+port, for end-to-end tests."""
 
 import asyncio
 import contextlib
@@ -64,16 +65,26 @@ async def running_api(
     `serve_arguments` are added to `serve` (e.g. `--workers 2`).
     """
     port = free_port()
+    command = [str(executable), "serve", "--host", "127.0.0.1", "--port", str(port)]
+    async with running_server(
+        [*command, *serve_arguments], port, environment, workdir, startup_timeout_seconds
+    ) as api:
+        yield api
+
+
+@asynccontextmanager
+async def running_server(
+    command: Sequence[str],
+    port: int,
+    environment: dict[str, str],
+    workdir: Path,
+    startup_timeout_seconds: float = 20.0,
+) -> AsyncIterator[ApiProcess]:
+    """Run `command`, a server of this app listening on `port` of 127.0.0.1, as `running_api`."""
     log_path = workdir / f"todo-api-{port}.log"
     with log_path.open("wb") as log:
         process = await asyncio.create_subprocess_exec(
-            str(executable),
-            "serve",
-            "--host",
-            "127.0.0.1",
-            "--port",
-            str(port),
-            *serve_arguments,
+            *command,
             env=environment,
             cwd=workdir,  # no `.env` from the repository is picked up
             stdin=asyncio.subprocess.DEVNULL,

@@ -9,7 +9,8 @@ whose body while the app waits for it, has not moved for `REQUEST_HEAD_TIMEOUT_S
 These answers are written here, before the app runs, in the app's problem+json shape.
 
 Pass it to uvicorn by import string (`http="todo_api.server.http_protocol:BoundedHttpProtocol"`)
-so that every worker process builds its own.
+so that every worker process builds its own. It drives uvicorn's internal request state:
+`uvicorn_internals.py` names what it relies on and checks it before `todo-api serve` starts.
 """
 
 import asyncio

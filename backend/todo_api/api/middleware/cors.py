@@ -1,4 +1,8 @@
-"""Starlette's CORS middleware, with a refused preflight answered like every other error."""
+"""Starlette's CORS middleware, with a refused preflight answered like every other error.
+
+A refusal is told by its status, and what was refused by its CORS headers, read as a browser
+reads them; never by the text of Starlette's answer, which is prose that may change.
+"""
 
 from starlette.datastructures import Headers
 from starlette.middleware.cors import CORSMiddleware
@@ -15,26 +19,53 @@ _BODY_HEADERS = frozenset({"content-type", "content-length"})
 class ProblemCORSMiddleware(CORSMiddleware):
     def preflight_response(self, request_headers: Headers) -> Response:
         response = super().preflight_response(request_headers)
-        if response.status_code == 200:
+        if 200 <= response.status_code < 300:
             return response
-        return _RefusedPreflight(response)
+        return _RefusedPreflight(response, refused_parts(request_headers, response.headers))
+
+
+def refused_parts(request: Headers, answer: Headers) -> list[str]:
+    """Which requested parts of a preflight the answer's CORS headers do not allow."""
+    refused = []
+    if answer.get("access-control-allow-origin") not in ("*", request.get("origin")):
+        refused.append("origin")
+    allowed_methods = _listed(answer, "access-control-allow-methods")
+    if not {"*", request.get("access-control-request-method")} & allowed_methods:
+        refused.append("method")
+    allowed_headers = {name.lower() for name in _listed(answer, "access-control-allow-headers")}
+    requested_headers = {
+        name.lower() for name in _listed(request, "access-control-request-headers")
+    }
+    if "*" not in allowed_headers and not requested_headers <= allowed_headers:
+        refused.append("headers")
+    if "access-control-request-private-network" in request and (
+        answer.get("access-control-allow-private-network") != "true"
+    ):
+        refused.append("private network access")
+    return refused
+
+
+def _listed(headers: Headers, name: str) -> set[str]:
+    return {token.strip() for token in headers.get(name, "").split(",") if token.strip()}
 
 
 class _RefusedPreflight(Response):
-    """Starlette's refusal ("Disallowed CORS origin, method") as a problem+json 400, built
-    when it is sent, where the request (and so its request id) is known."""
+    """A refused preflight as a problem+json 400, built when it is sent, where the request
+    (and so its request id) is known."""
 
-    def __init__(self, refusal: Response) -> None:
+    def __init__(self, refusal: Response, refused: list[str]) -> None:
         super().__init__(status_code=refusal.status_code)
         self._refusal = refusal
+        self._refused = refused
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        refused = bytes(self._refusal.body).decode().removeprefix("Disallowed CORS ")
         headers = {
             name: value
             for name, value in self._refusal.headers.items()
             if name not in _BODY_HEADERS
         }
-        detail = f"The CORS preflight was refused: {refused} not allowed."
-        problem = problem_response(Request(scope), 400, detail, headers=headers)
+        detail = "The CORS preflight was refused"
+        if self._refused:
+            detail += f": {', '.join(self._refused)} not allowed"
+        problem = problem_response(Request(scope), 400, f"{detail}.", headers=headers)
         await problem(scope, receive, send)
