@@ -1,4 +1,4 @@
-# The Todo Task API as a container image (see README, "Deploy").
+# The Todo Task API as a container image (see specs/guides/deployment.md).
 #
 # Every stage starts from BASE_IMAGE, so this file builds on any Debian-based image that has
 # python3 and its venv module, and needs no other image (uv comes from the package index).

@@ -11,10 +11,10 @@ import pytest
 from tests.conftest import TEST_SECRET, token_for
 from tests.support.api_process import SERVE_EXECUTABLE, running_api, server_environment
 from tests.support.databases import sqlite_url
+from tests.support.markdown_blocks import README, block_after, section
 
 pytestmark = pytest.mark.slow
 
-README = Path(__file__).resolve().parents[3] / "README.md"
 USER = "alice"
 PROMISED_HEADERS = ("Location", "ETag", "X-Total-Count")
 _STATUS = re.compile(r"HTTP/1\.1 (\d{3})|^(\d{3})$", re.MULTILINE)
@@ -22,13 +22,8 @@ _PROMISE = re.compile(r"#\s*(\d{3})\b(.*)$")
 
 
 def try_it_block(introduction: str) -> str:
-    """The fenced block right after the paragraph that starts with `introduction`."""
-    text = README.read_text()
-    start = text.index("## Try it")
-    found = re.compile(rf"^{re.escape(introduction)}.*?```sh\n(.*?)```", re.S | re.M)
-    match = found.search(text, start)
-    assert match, f"no block after {introduction!r} in the README's Try it"
-    return match.group(1)
+    """The shell block right after the paragraph that starts with `introduction`."""
+    return block_after(section(README, "## Try it"), introduction, "sh")
 
 
 def promises(block: str) -> list[tuple[str, list[str]]]:

@@ -1,7 +1,8 @@
 "use server";
-// The README's recipe as running code: server actions that call the task API with a Better Auth
-// credential, answer { success, data | error: { code, message, status } }, and retry only what
-// the API says is safe to retry. BACKEND_URL is read here, on the server; the browser never sees it.
+// The Next.js guide's recipe (specs/guides/nextjs.md) as running code: server actions that call
+// the task API with a Better Auth credential, answer { success, data | error: { code, message,
+// status } }, and retry only what the API says is safe to retry. BACKEND_URL is read here, on
+// the server; the browser never sees it.
 import { cookies, headers } from "next/headers";
 import { redirect } from "next/navigation";
 import { SignJWT } from "jose";
