@@ -29,10 +29,10 @@ from benchmarks.database import BenchDatabase
 from benchmarks.settings import ADMIN_URL
 from todo_api.auth.development_token import mint_development_token
 from todo_api.config import Settings
-from todo_api.engine import create_engine
+from todo_api.db.engine import create_engine
+from todo_api.db.migrations import migrate_database
 from todo_api.logging_setup import configure_logging
 from todo_api.main import create_app
-from todo_api.migrations import migrate_database
 
 OPERATIONS = ("get", "put", "create", "toggle", "list10", "list1000")
 # Tasks the operation's user has before the loop: the lists read all of them.

@@ -17,11 +17,11 @@ from pydantic import ValidationError
 
 from todo_api.auth.development_token import mint_development_token
 from todo_api.config import DatabaseSettings, Settings
-from todo_api.database_problems import diagnose, one_line
-from todo_api.engine import create_engine
+from todo_api.db.database_problems import diagnose, one_line
+from todo_api.db.engine import create_engine
+from todo_api.db.migrations import migrate_database, packaged_revisions
 from todo_api.logging_setup import configure_logging
 from todo_api.main import create_app
-from todo_api.migrations import migrate_database, packaged_revisions
 from todo_api.server.uvicorn_internals import unsupported_uvicorn
 from todo_api.settings_display import describe_configuration_error
 

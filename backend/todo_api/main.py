@@ -20,9 +20,9 @@ from todo_api.api.v1 import tasks
 from todo_api.auth.jwks import JwksClient
 from todo_api.auth.token_verifier import TokenVerifier
 from todo_api.config import Settings
-from todo_api.database import Database
-from todo_api.migrations import migrate_database
-from todo_api.role_defaults import warn_unless_role_defaults_in_force
+from todo_api.db.database import Database
+from todo_api.db.migrations import migrate_database
+from todo_api.db.role_defaults import warn_unless_role_defaults_in_force
 from todo_api.server.without_serve import warn_started_without_serve
 
 # Generation thresholds of the cyclic garbage collector (CPython's default: 700, 10, 10).

@@ -25,7 +25,7 @@ from tests.support.signing_keys import (
 from todo_api.auth.jwks import JwksClient
 from todo_api.auth.token_verifier import TokenVerifier
 from todo_api.config import Settings
-from todo_api.database import Database
+from todo_api.db.database import Database
 
 FIXTURES = json.loads(
     (Path(__file__).parents[1] / "data" / "better-auth-1.7.24-tokens.json").read_text()

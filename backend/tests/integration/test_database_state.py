@@ -15,8 +15,8 @@ from tests.support.databases import fresh_postgres_database_or_skip
 from tests.support.postgres_admin import with_host_and_port
 from tests.support.tcp_proxy import TcpProxy
 from todo_api.config import Settings
-from todo_api.engine import create_engine
-from todo_api.migrations import (
+from todo_api.db.engine import create_engine
+from todo_api.db.migrations import (
     Revisions,
     alembic_config,
     downgrade_to_base,

@@ -14,8 +14,8 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from tests.conftest import make_settings
 from tests.support.databases import fresh_postgres_database_or_skip, sqlite_url
-from todo_api.engine import create_engine
-from todo_api.migrations import (
+from todo_api.db.engine import create_engine
+from todo_api.db.migrations import (
     alembic_config,
     downgrade_to_base,
     run_in_one_transaction,

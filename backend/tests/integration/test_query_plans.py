@@ -12,8 +12,8 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from tests.conftest import make_settings
 from tests.support.databases import fresh_postgres_database_or_skip
-from todo_api.database import Database
-from todo_api.migrations import upgrade_to_head
+from todo_api.db.database import Database
+from todo_api.db.migrations import upgrade_to_head
 from todo_api.repositories.task_repository import TaskRepository
 from todo_api.schemas.task import TaskCreate, TaskUpdate
 

@@ -10,7 +10,7 @@ from fastapi import FastAPI
 from sqlalchemy.exc import IntegrityError
 
 from tests.conftest import ALICE, BOB
-from todo_api.database import Database
+from todo_api.db.database import Database
 from todo_api.errors import IdempotencyKeyInUse, PreconditionFailed, TaskNotFound
 from todo_api.repositories.task_repository import TaskRepository
 from todo_api.schemas.task import TaskCreate, TaskUpdate

@@ -16,7 +16,7 @@ from typing import Annotated
 from fastapi import Depends, HTTPException, Path, Request
 
 from todo_api.auth.principal import Principal
-from todo_api.database import Database
+from todo_api.db.database import Database
 from todo_api.errors import AccessDenied
 from todo_api.models.task import USER_ID_PATTERN
 from todo_api.repositories.task_repository import TaskRepository

@@ -4,7 +4,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 
-from todo_api.database import Database
+from todo_api.db.database import Database
 
 READINESS_TIMEOUT_SECONDS = 2.0
 

@@ -15,10 +15,10 @@ from alembic.runtime.migration import MigrationContext, MigrationInfo
 from sqlalchemy.engine import Connection
 
 from todo_api.config import DatabaseSettings
-from todo_api.engine import create_engine
-from todo_api.migrations import run_in_one_transaction
+from todo_api.db.engine import create_engine
+from todo_api.db.migrations import run_in_one_transaction
+from todo_api.db.role_defaults import store_role_defaults
 from todo_api.models import metadata
-from todo_api.role_defaults import store_role_defaults
 
 
 def _run_on(connection: Connection, settings: DatabaseSettings) -> None:

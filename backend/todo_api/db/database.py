@@ -11,8 +11,8 @@ from sqlalchemy.ext.asyncio import async_sessionmaker
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from todo_api.config import Settings
-from todo_api.connection_deadline import ConnectionDeadlines, Deadline
-from todo_api.database_problems import (
+from todo_api.db.connection_deadline import ConnectionDeadlines, Deadline
+from todo_api.db.database_problems import (
     DatabaseHealth,
     DatabaseProblem,
     deadline_passed,
@@ -20,9 +20,9 @@ from todo_api.database_problems import (
     is_unavailable_error,
     schema_problem,
 )
-from todo_api.engine import create_engine
+from todo_api.db.engine import create_engine
+from todo_api.db.migrations import packaged_revisions
 from todo_api.errors import DatabaseUnavailable, SchemaBehind
-from todo_api.migrations import packaged_revisions
 
 logger = logging.getLogger(__name__)
 

@@ -1,0 +1,1 @@
+"""The database side: engine, sessions, deadlines, failure causes, schema state, migrations."""
