@@ -9,7 +9,7 @@ from tests.conftest import TEST_SECRET
 from tests.support.api_process import free_port
 from todo_api.auth.token_verifier import TokenVerifier
 from todo_api.cli import main
-from todo_api.db.migrations import packaged_revisions
+from todo_api.db.schema_state import packaged_revisions
 
 CONTRACT = Path(__file__).resolve().parents[3] / "specs" / "contracts" / "openapi.json"
 

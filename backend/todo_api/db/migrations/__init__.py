@@ -6,13 +6,10 @@ wheel carries them and finds them from wherever it is run. Everything goes throu
 """
 
 from collections.abc import Callable
-from dataclasses import dataclass
-from functools import cache
 from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
-from alembic.script import ScriptDirectory
 from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import AsyncEngine
 
@@ -21,25 +18,10 @@ from todo_api.config import DatabaseSettings
 _SCRIPT_LOCATION = Path(__file__).resolve().parent
 
 
-@dataclass(frozen=True, slots=True)
-class Revisions:
-    heads: frozenset[str]  # what this version of the code needs
-    known: frozenset[str]  # every revision it ships
-
-
 def alembic_config() -> Config:
     config = Config()
     config.set_main_option("script_location", str(_SCRIPT_LOCATION))
     return config
-
-
-@cache
-def packaged_revisions() -> Revisions:
-    scripts = ScriptDirectory.from_config(alembic_config())
-    return Revisions(
-        heads=frozenset(scripts.get_heads()),
-        known=frozenset(script.revision for script in scripts.walk_revisions()),
-    )
 
 
 async def migrate_database(engine: AsyncEngine, settings: DatabaseSettings) -> list[str]:

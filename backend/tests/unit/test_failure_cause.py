@@ -7,7 +7,8 @@ import psycopg
 import pytest
 from sqlalchemy import exc
 
-from todo_api.db.database_problems import DatabaseHealth, DatabaseProblem, diagnose
+from todo_api.db.failure_cause import DatabaseProblem, diagnose
+from todo_api.db.readiness import DatabaseHealth
 
 SERVER = 'connection failed: connection to server at "10.0.0.5", port 5432 failed: '
 

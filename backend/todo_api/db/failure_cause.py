@@ -1,13 +1,11 @@
-"""What is wrong with the database, in one line an operator can act on, logged once.
+"""What is wrong with the database, in one line an operator can act on.
 
-A wrong password, a refused connection and a missing table all end a request with 503; the
-log must tell them apart at a glance. `diagnose` names the cause from the driver's own
-message (secrets masked); `DatabaseHealth` logs only when the cause changes (healthy ->
-failing(cause) -> healthy), so an outage under load is a few lines, not one per request.
+A wrong password, a refused connection, a missing table and a full disk all end a request
+with 503; the log must tell them apart at a glance. `diagnose` names the cause from the
+driver's own error (secrets masked).
 """
 
 import asyncio
-import logging
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -15,9 +13,8 @@ from typing import Literal
 
 from sqlalchemy import exc
 
+from todo_api.errors import DatabaseUnavailable, DatabaseWritesUnavailable, SchemaBehind
 from todo_api.settings_display import mask_database_url
-
-logger = logging.getLogger("todo_api.database")
 
 MIGRATE_HINT = "run `todo-api migrate`"
 
@@ -53,6 +50,10 @@ _CAUSES: tuple[tuple[str, str], ...] = (
 # database lacks: a database behind this version's migrations.
 _UNDEFINED_TABLE_OR_COLUMN = frozenset({"42P01", "42703"})
 _SQLITE_SCHEMA_MESSAGES = ("no such table", "no such column", "has no column named")
+# SQLSTATEs of a database that answers reads but refuses writes.
+_WRITES_REFUSED = {"25006": "database is read-only", "53100": "database storage is full"}
+# Errors that mean "the database is not answering", as opposed to a bug in a statement.
+_UNAVAILABLE_ERRORS = (exc.OperationalError, exc.InterfaceError, ConnectionError)
 _MAX_DETAIL_CHARACTERS = 300
 _WHITESPACE = re.compile(r"\s+")
 _URL = re.compile(r"[a-z][a-z0-9+.-]*://\S+", re.IGNORECASE)
@@ -60,14 +61,21 @@ _URL = re.compile(r"[a-z][a-z0-9+.-]*://\S+", re.IGNORECASE)
 
 @dataclass(frozen=True, slots=True)
 class DatabaseProblem:
-    kind: Literal["unavailable", "schema"]
+    kind: Literal["unavailable", "schema", "writes"]
     cause: str  # what changed is judged by this: "wrong password", "connection refused"...
     detail: str  # the driver's one line, secrets masked
 
     def describe(self) -> str:
         if self.kind == "schema":
             return f"database schema is behind this version ({self.detail}): {MIGRATE_HINT}"
+        if self.kind == "writes":
+            return f"{self.cause}: writes refused, reads still served ({self.detail})"
         return f"database failing: {self.cause} ({self.detail})"
+
+    def as_error(self) -> DatabaseUnavailable:
+        if self.kind == "schema":
+            return SchemaBehind()
+        return DatabaseWritesUnavailable() if self.kind == "writes" else DatabaseUnavailable()
 
 
 def one_line(text: str, secrets: Iterable[str]) -> str:
@@ -85,12 +93,15 @@ def diagnose(error: BaseException, secrets: Iterable[str]) -> DatabaseProblem | 
     message = str(original)
     if _is_schema_error(original, message):
         return DatabaseProblem("schema", "schema", one_line(message, secrets))
+    if cause := _WRITES_REFUSED.get(getattr(original, "sqlstate", None) or ""):
+        return DatabaseProblem("writes", cause, one_line(message, secrets))
     if isinstance(error, exc.TimeoutError):
         detail = "no pooled connection came free within DB_POOL_TIMEOUT_SECONDS"
         return DatabaseProblem("unavailable", "pool exhausted", detail)
     if isinstance(error, TimeoutError | asyncio.TimeoutError):
         return DatabaseProblem("unavailable", "timeout", "no answer in time")
-    if not is_unavailable_error(error):
+    invalidated = isinstance(error, exc.DBAPIError) and error.connection_invalidated
+    if not (invalidated or isinstance(error, _UNAVAILABLE_ERRORS)):
         return None
     lowered = message.lower()
     cause = next((cause for needle, cause in _CAUSES if needle in lowered), type(original).__name__)
@@ -105,44 +116,8 @@ def schema_problem(detail: str) -> DatabaseProblem:
     return DatabaseProblem("schema", "schema", detail)
 
 
-# Errors that mean "the database is not answering", as opposed to a bug in a statement.
-_UNAVAILABLE_ERRORS = (
-    exc.OperationalError,
-    exc.InterfaceError,
-    exc.TimeoutError,  # no pool connection free within the pool timeout
-    ConnectionError,
-)
-
-
-def is_unavailable_error(error: BaseException) -> bool:
-    if isinstance(error, exc.DBAPIError) and error.connection_invalidated:
-        return True
-    return isinstance(error, _UNAVAILABLE_ERRORS)
-
-
 def _is_schema_error(original: BaseException, message: str) -> bool:
     if getattr(original, "sqlstate", None) in _UNDEFINED_TABLE_OR_COLUMN:
         return True
     module = type(original).__module__
     return module.startswith("sqlite3") and any(text in message for text in _SQLITE_SCHEMA_MESSAGES)
-
-
-class DatabaseHealth:
-    """The last known state of the database, as seen by this process; logs its changes."""
-
-    def __init__(self, shown_url: str) -> None:
-        self.problem: DatabaseProblem | None = None
-        self._shown_url = shown_url
-
-    def failing(self, problem: DatabaseProblem) -> None:
-        if self.problem is not None and self.problem.cause == problem.cause:
-            return
-        self.problem = problem
-        # ERROR, and the recovery a WARNING, so that a log kept at WARNING shows both ends.
-        logger.error("%s; DATABASE_URL=%s", problem.describe(), self._shown_url)
-
-    def answering(self) -> None:
-        if self.problem is None:
-            return
-        logger.warning("database answering again (after: %s)", self.problem.cause)
-        self.problem = None

@@ -1,0 +1,49 @@
+"""The database as the app holds it from start-up to shutdown."""
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from todo_api.config import Settings
+from todo_api.db.connection_deadline import ConnectionDeadlines
+from todo_api.db.engine import create_engine
+from todo_api.db.migrations import migrate_database
+from todo_api.db.readiness import DatabaseHealth, Readiness
+from todo_api.db.role_defaults import warn_unless_role_defaults_in_force
+from todo_api.db.schema_state import packaged_revisions
+from todo_api.db.sessions import RequestSessions
+
+
+@dataclass(frozen=True)
+class OpenDatabase:
+    engine: AsyncEngine
+    sessions: RequestSessions
+    readiness: Readiness
+
+
+@asynccontextmanager
+async def open_database(settings: Settings) -> AsyncIterator[OpenDatabase]:
+    """The engine, request sessions and readiness probe, set up as the settings ask."""
+    engine = create_engine(settings)
+    deadlines = ConnectionDeadlines(engine)
+    health = DatabaseHealth(settings.shown_database_url)
+    secrets = settings.secret_values()
+    readiness = Readiness(engine, deadlines, health, secrets, packaged_revisions())
+    sessions = RequestSessions(
+        engine, deadlines, health, secrets, settings.db_request_timeout_seconds
+    )
+    try:
+        if settings.is_sqlite or settings.migrate_on_start:
+            # The embedded database sets itself up; PostgreSQL is migrated by `todo-api migrate`
+            # (a release step), or here only when MIGRATE_ON_START opts in.
+            await migrate_database(engine, settings)
+        # One line at start-up if the database is unreachable or behind the migrations (the
+        # readiness probe's check); the limits are worth checking only on a ready database.
+        elif await readiness.is_ready():
+            await warn_unless_role_defaults_in_force(engine, settings)
+        yield OpenDatabase(engine, sessions, readiness)
+    finally:
+        await readiness.cancel_probes()
+        await engine.dispose()
