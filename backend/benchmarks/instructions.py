@@ -86,11 +86,7 @@ def _settings(url: str) -> Settings:
 
 async def _migrate(url: str) -> None:
     settings = _settings(url)
-    engine = create_engine(settings)
-    try:
-        await migrate_database(engine, settings)
-    finally:
-        await engine.dispose()
+    await migrate_database(create_engine(settings), settings)
 
 
 def _compile_switch(folder: Path) -> Path:

@@ -32,8 +32,6 @@ from todo_api.settings_display import describe_configuration_error
 logger = logging.getLogger("todo_api")
 
 SettingsType = TypeVar("SettingsType", bound=DatabaseSettings)
-# Generation thresholds of the cyclic garbage collector, for the served process.
-GC_THRESHOLDS = (50_000, 20, 100)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -139,7 +137,7 @@ def _serve(settings: Settings, host: str, port: int, workers: int) -> int:
 
 def create_served_app(settings: Settings | None = None) -> FastAPI:
     """The app as `serve` runs it: behind the bounded protocol, with the service's logging,
-    in a process tuned for it."""
+    in a process tuned for it (a choice for this process, not for every app)."""
     app = create_app(settings, started_by_serve=True)
     app.include_router(APIRouter(lifespan=_tune_garbage_collector))  # after the app's start-up
     return app
@@ -147,13 +145,12 @@ def create_served_app(settings: Settings | None = None) -> FastAPI:
 
 @asynccontextmanager
 async def _tune_garbage_collector(_: FastAPI) -> AsyncIterator[None]:
-    # What start-up loaded lives as long as the process: frozen, full collections skip it.
+    # What start-up loaded lives as long as the process: frozen, full collections skip it. A
+    # page of tasks allocates more objects than the default thresholds let pass between
+    # collections; reference counting still frees acyclic garbage at once.
     gc.collect()
     gc.freeze()
-    # A page of tasks allocates many objects at once: with the default thresholds the cyclic
-    # collector would run many times per page. Reference counting still frees acyclic
-    # garbage at once. A decision for this process, not for every app (tests included).
-    gc.set_threshold(*GC_THRESHOLDS)
+    gc.set_threshold(50_000, 20, 100)
     yield
 
 
@@ -165,16 +162,9 @@ def _this_command() -> str:
 
 
 def _migrate(settings: DatabaseSettings, verbose: bool) -> int:
-    async def run() -> list[str]:
-        engine = create_engine(settings)
-        try:
-            return await migrate_database(engine, settings)
-        finally:
-            await engine.dispose()
-
     print(f"migrating {settings.shown_database_url}")
     try:
-        applied = asyncio.run(run())
+        applied = asyncio.run(migrate_database(create_engine(settings), settings))
     except Exception as error:
         if verbose:
             traceback.print_exc()

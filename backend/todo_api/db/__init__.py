@@ -1,1 +1,0 @@
-"""The database side: engine, sessions, deadlines, failure causes, schema state, migrations."""

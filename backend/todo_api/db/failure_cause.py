@@ -1,9 +1,6 @@
-"""What is wrong with the database, in one line an operator can act on.
-
-A wrong password, a refused connection, a missing table and a full disk all end a request
-with 503; the log must tell them apart at a glance. `diagnose` names the cause from the
-driver's own error (secrets masked).
-"""
+"""What is wrong with the database, in one line an operator can act on: a wrong password, a
+refused connection, a missing table and a full disk all end a request with 503, and the log
+must tell them apart at a glance."""
 
 import asyncio
 import re
@@ -16,36 +13,31 @@ from sqlalchemy import exc
 from todo_api.errors import DatabaseUnavailable, DatabaseWritesUnavailable, SchemaBehind
 from todo_api.settings_display import mask_database_url
 
-MIGRATE_HINT = "run `todo-api migrate`"
-
 # The driver's wording -> the cause an operator looks for. First match wins, so the specific
 # wordings come before the general ones that also occur in them (`too many connections for
 # role "app"` is not a missing role; `SSL connection has been closed unexpectedly` is the
 # usual dropped connection behind a TLS proxy such as Neon's, not a TLS set-up problem).
-_CAUSES: tuple[tuple[str, str], ...] = (
-    ("password authentication failed", "wrong password"),
-    ("no password supplied", "no password in DATABASE_URL"),
-    ("pg_hba.conf", "refused by the server's pg_hba.conf"),
-    ("connection refused", "connection refused"),
-    ("too many clients", "too many connections"),
-    ("too many connections", "too many connections"),
-    ("remaining connection slots", "too many connections"),
-    ("server closed the connection", "connection lost"),
-    ("terminating connection", "connection lost"),
-    ("connection reset", "connection lost"),
-    ("closed unexpectedly", "connection lost"),
-    ("eof detected", "connection lost"),
-    ("permission denied", "permission denied"),  # `for database "x"`: no CONNECT privilege
-    ('database "', "database does not exist"),  # `FATAL: database "x" does not exist`
-    ('role "', "role does not exist"),
-    ("ssl", "TLS"),
-    ("certificate", "TLS"),
-    ("resolve host", "host name not found"),
-    ("name or service not known", "host name not found"),
-    ("timeout expired", "timeout"),
-    ("timed out", "timeout"),
-    ("statement timeout", "statement timeout (DB_STATEMENT_TIMEOUT_MS)"),
-)
+_CAUSES: dict[str, tuple[str, ...]] = {
+    "wrong password": ("password authentication failed",),
+    "no password in DATABASE_URL": ("no password supplied",),
+    "refused by the server's pg_hba.conf": ("pg_hba.conf",),
+    "connection refused": ("connection refused",),
+    "too many connections": ("too many clients", "too many connections", "remaining connection"),
+    "connection lost": (
+        "server closed the connection",
+        "terminating connection",
+        "connection reset",
+        "closed unexpectedly",
+        "eof detected",
+    ),
+    "permission denied": ("permission denied",),  # `for database "x"`: no CONNECT privilege
+    "database does not exist": ('database "',),  # `FATAL: database "x" does not exist`
+    "role does not exist": ('role "',),
+    "TLS": ("ssl", "certificate"),
+    "host name not found": ("resolve host", "name or service not known"),
+    "timeout": ("timeout expired", "timed out"),
+    "statement timeout (DB_STATEMENT_TIMEOUT_MS)": ("statement timeout",),
+}
 # SQLSTATEs (and SQLite's wording) for a table or column the statements expect but the
 # database lacks: a database behind this version's migrations.
 _UNDEFINED_TABLE_OR_COLUMN = frozenset({"42P01", "42703"})
@@ -67,7 +59,7 @@ class DatabaseProblem:
 
     def describe(self) -> str:
         if self.kind == "schema":
-            return f"database schema is behind this version ({self.detail}): {MIGRATE_HINT}"
+            return f"database schema is behind this version ({self.detail}): run `todo-api migrate`"
         if self.kind == "writes":
             return f"{self.cause}: writes refused, reads still served ({self.detail})"
         return f"database failing: {self.cause} ({self.detail})"
@@ -91,9 +83,13 @@ def diagnose(error: BaseException, secrets: Iterable[str]) -> DatabaseProblem | 
     """The database problem behind `error`, or None when it is not one (a bug: a 500)."""
     original = (error.orig if isinstance(error, exc.DBAPIError) else None) or error
     message = str(original)
-    if _is_schema_error(original, message):
+    sqlstate = getattr(original, "sqlstate", None)
+    sqlite = type(original).__module__.startswith("sqlite3")
+    if sqlstate in _UNDEFINED_TABLE_OR_COLUMN or (
+        sqlite and any(text in message for text in _SQLITE_SCHEMA_MESSAGES)
+    ):
         return DatabaseProblem("schema", "schema", one_line(message, secrets))
-    if cause := _WRITES_REFUSED.get(getattr(original, "sqlstate", None) or ""):
+    if cause := _WRITES_REFUSED.get(sqlstate or ""):
         return DatabaseProblem("writes", cause, one_line(message, secrets))
     if isinstance(error, exc.TimeoutError):
         detail = "no pooled connection came free within DB_POOL_TIMEOUT_SECONDS"
@@ -104,7 +100,8 @@ def diagnose(error: BaseException, secrets: Iterable[str]) -> DatabaseProblem | 
     if not (invalidated or isinstance(error, _UNAVAILABLE_ERRORS)):
         return None
     lowered = message.lower()
-    cause = next((cause for needle, cause in _CAUSES if needle in lowered), type(original).__name__)
+    named = (cause for cause, needles in _CAUSES.items() if any(n in lowered for n in needles))
+    cause = next(named, type(original).__name__)
     return DatabaseProblem("unavailable", cause, one_line(message, secrets) or cause)
 
 
@@ -114,10 +111,3 @@ def deadline_passed(limit: str, seconds: float) -> DatabaseProblem:
 
 def schema_problem(detail: str) -> DatabaseProblem:
     return DatabaseProblem("schema", "schema", detail)
-
-
-def _is_schema_error(original: BaseException, message: str) -> bool:
-    if getattr(original, "sqlstate", None) in _UNDEFINED_TABLE_OR_COLUMN:
-        return True
-    module = type(original).__module__
-    return module.startswith("sqlite3") and any(text in message for text in _SQLITE_SCHEMA_MESSAGES)

@@ -25,19 +25,17 @@ class OpenDatabase:
 
 @asynccontextmanager
 async def open_database(settings: Settings) -> AsyncIterator[OpenDatabase]:
-    """The engine, request sessions and readiness probe, set up as the settings ask."""
     engine = create_engine(settings)
     deadlines = ConnectionDeadlines(engine)
     health = DatabaseHealth(settings.shown_database_url)
     secrets = settings.secret_values()
     readiness = Readiness(engine, deadlines, health, secrets, packaged_revisions())
-    sessions = RequestSessions(
-        engine, deadlines, health, secrets, settings.db_request_timeout_seconds
-    )
+    timeout = settings.db_request_timeout_seconds
+    sessions = RequestSessions(engine, deadlines, health, secrets, timeout)
     try:
         if settings.is_sqlite or settings.migrate_on_start:
-            # The embedded database sets itself up; PostgreSQL is migrated by `todo-api migrate`
-            # (a release step), or here only when MIGRATE_ON_START opts in.
+            # The embedded database sets itself up; PostgreSQL is migrated by the release step
+            # (`todo-api migrate`), or here when MIGRATE_ON_START opts in.
             await migrate_database(engine, settings)
         # One line at start-up if the database is unreachable or behind the migrations (the
         # readiness probe's check); the limits are worth checking only on a ready database.

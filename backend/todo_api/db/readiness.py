@@ -4,6 +4,7 @@ import asyncio
 import logging
 import time
 from collections.abc import Sequence
+from dataclasses import dataclass, field
 
 from sqlalchemy.ext.asyncio import AsyncEngine
 
@@ -19,8 +20,8 @@ WRITES_REFUSED_QUIET_SECONDS = 300.0
 
 
 class DatabaseHealth:
-    """The database as this process last saw it. Only changes are logged (healthy ->
-    failing(cause) -> healthy), so an outage under load is a few lines, not one per request."""
+    """The database as this process last saw it; logging only its changes keeps an outage
+    under load to a few lines."""
 
     def __init__(self, shown_url: str) -> None:
         self.problem: DatabaseProblem | None = None
@@ -31,74 +32,62 @@ class DatabaseHealth:
         if problem.kind == "writes":
             # Reads keep working, and a request that worked may have written nothing: no
             # answer shows that writes work again, so a quiet spell stands for it.
-            now = time.monotonic()
-            last = self._writes_refused_at.get(problem.cause, -WRITES_REFUSED_QUIET_SECONDS)
+            now, last = time.monotonic(), self._writes_refused_at.get(problem.cause)
             self._writes_refused_at[problem.cause] = now
-            if now - last >= WRITES_REFUSED_QUIET_SECONDS:
-                self._log(problem)
+            if last is not None and now - last < WRITES_REFUSED_QUIET_SECONDS:
+                return
+        elif self.problem is not None and self.problem.cause == problem.cause:
             return
-        if self.problem is not None and self.problem.cause == problem.cause:
-            return
-        self.problem = problem
-        self._log(problem)
-
-    def _log(self, problem: DatabaseProblem) -> None:
+        else:
+            self.problem = problem
         # ERROR, and the recovery a WARNING, so that a log kept at WARNING shows both ends.
         logger.error("%s; DATABASE_URL=%s", problem.describe(), self._shown_url)
 
     def answering(self) -> None:
-        if self.problem is None:
-            return
-        logger.warning("database answering again (after: %s)", self.problem.cause)
-        self.problem = None
+        if self.problem is not None:
+            logger.warning("database answering again (after: %s)", self.problem.cause)
+            self.problem = None
 
 
+@dataclass
 class Readiness:
-    """The database answers, and its schema is at this version's migrations."""
+    """The database answers, and its schema is at the `needed` revisions."""
 
-    def __init__(
-        self,
-        engine: AsyncEngine,
-        deadlines: ConnectionDeadlines,
-        health: DatabaseHealth,
-        secrets: Sequence[str],
-        needed: Revisions,
-    ) -> None:
-        self._engine = engine
-        self._deadlines = deadlines
-        self._health = health
-        self._secrets = secrets
-        self._needed = needed
-        self._probes: set[asyncio.Task[bool]] = set()
+    engine: AsyncEngine
+    deadlines: ConnectionDeadlines
+    health: DatabaseHealth
+    secrets: Sequence[str]
+    needed: Revisions
+    _probes: set[asyncio.Task[bool]] = field(default_factory=set)
 
     async def is_ready(self, timeout_seconds: float = READINESS_TIMEOUT_SECONDS) -> bool:
-        """Answered within `timeout_seconds` whatever the network does (a connect attempt
-        alone may take longer): a probe still running then finishes on its own."""
+        # Answered in time whatever the network does (a connect attempt alone may take
+        # longer): a probe still running then finishes on its own.
         probe = asyncio.ensure_future(self._probe(timeout_seconds))
         self._probes.add(probe)
         probe.add_done_callback(self._probes.discard)
         done, _ = await asyncio.wait({probe}, timeout=timeout_seconds)
         if not done:
-            self._health.failing(deadline_passed("the readiness probe's", timeout_seconds))
+            self.health.failing(deadline_passed("the readiness probe's", timeout_seconds))
             return False
         return probe.result()
 
     async def _probe(self, timeout_seconds: float) -> bool:
         try:
-            with self._deadlines.bound(timeout_seconds):
-                async with self._engine.connect() as connection:
-                    problem = await schema_behind(connection, self._needed)
+            with self.deadlines.bound(timeout_seconds):
+                async with self.engine.connect() as connection:
+                    problem = await schema_behind(connection, self.needed)
         except Exception as error:
-            problem = diagnose(error, self._secrets)
+            problem = diagnose(error, self.secrets)
             if problem is None:
                 logger.exception("readiness check failed unexpectedly")
                 return False
             if problem.kind == "schema":  # no alembic_version table
                 problem = schema_problem("never migrated: no alembic_version table")
         if problem is not None:
-            self._health.failing(problem)
+            self.health.failing(problem)
             return False
-        self._health.answering()
+        self.health.answering()
         return True
 
     async def cancel_probes(self) -> None:

@@ -29,9 +29,9 @@ def packaged_revisions() -> Revisions:
 
 
 async def schema_behind(connection: AsyncConnection, needed: Revisions) -> DatabaseProblem | None:
-    """None when the database is at `needed`'s heads, or at a revision of a newer release."""
+    """None at `needed`'s heads, or at a revision this version does not know: a newer release
+    migrated first, and its migrations keep older code working."""
     revisions = set((await connection.execute(_CURRENT_REVISIONS)).scalars())
-    # A newer release that migrated first keeps older code working: not a problem.
     if revisions >= needed.heads or revisions - needed.known:
         return None
     heads = ", ".join(sorted(needed.heads))

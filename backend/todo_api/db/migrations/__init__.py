@@ -1,9 +1,7 @@
-"""Apply Alembic migrations from inside the running app (embedded mode, tests, the CLI).
+"""Alembic migrations applied from inside the app (start-up, `todo-api migrate`, tests).
 
-The Alembic scripts (`env.py`, `versions/`) live in this package's folder, so an installed
-wheel carries them and finds them from wherever it is run. Everything goes through that
-`env.py`, as `alembic upgrade head` from a checkout does, so both leave the same database.
-"""
+The scripts live in this folder, so an installed wheel carries them and finds them from
+anywhere; everything goes through `env.py`, as `alembic upgrade head` from a checkout does."""
 
 from collections.abc import Callable
 from pathlib import Path
@@ -24,57 +22,30 @@ def alembic_config() -> Config:
     return config
 
 
-async def migrate_database(engine: AsyncEngine, settings: DatabaseSettings) -> list[str]:
-    """What `todo-api migrate` does: the schema to head, and with it the role's server-side
-    limits (env.py stores them). Returns the revisions applied, as "<rev> (<message>)".
-
-    The engine's pooled connections are closed afterwards: sessions opened before the role
-    defaults were stored would keep the old limits.
-    """
-    applied = await upgrade_to_head(engine, settings)
-    await engine.dispose()
-    return applied
-
-
-async def upgrade_to_head(
+async def migrate_database(
     engine: AsyncEngine, settings: DatabaseSettings | None = None
 ) -> list[str]:
-    """The schema to head; without `settings`, env.py reads them from the environment."""
+    """What `todo-api migrate` does: the schema to head, and with it the role's limits (env.py
+    stores them; without `settings`, as the environment sets them). Returns the revisions
+    applied, as "<rev> (<message>)". The pool is emptied afterwards: sessions opened before
+    the role's limits were stored would keep the old ones."""
     applied: list[str] = []
-    await _run(
-        engine,
-        lambda config: command.upgrade(config, "head"),
-        settings=settings,
-        applied=applied,
-    )
-    return applied
 
-
-async def downgrade_to_base(engine: AsyncEngine) -> None:
-    await _run(engine, lambda config: command.downgrade(config, "base"))
-
-
-async def _run(
-    engine: AsyncEngine,
-    action: Callable[[Config], None],
-    *,
-    settings: DatabaseSettings | None = None,
-    applied: list[str] | None = None,
-) -> None:
-    def run_sync(connection: Connection) -> None:
+    def upgrade(connection: Connection) -> None:
         config = alembic_config()
         config.attributes.update(connection=connection, settings=settings, applied=applied)
-        action(config)
+        command.upgrade(config, "head")
 
-    await run_in_one_transaction(engine, run_sync)
+    try:
+        await run_in_one_transaction(engine, upgrade)
+    finally:
+        await engine.dispose()
+    return applied
 
 
 async def run_in_one_transaction(engine: AsyncEngine, work: Callable[[Connection], None]) -> None:
-    """Run `work` in one transaction: all of it is committed, or none of it.
-
-    The service's PostgreSQL engine runs in autocommit (one statement per request); a
-    migration runs at the database's own default isolation level instead.
-    """
+    """All of `work` is committed, or none of it: the service's engine runs in autocommit, a
+    migration at the database's own default isolation level."""
     async with engine.connect() as connection:
         await connection.execution_options(
             isolation_level=connection.dialect.default_isolation_level

@@ -1,9 +1,5 @@
-"""Alembic environment: async engine from the database settings, or a connection handed in.
-
-Every upgrade to head also stores the role defaults (role_defaults.py) in the same
-transaction, so `alembic upgrade head` from a checkout and `todo-api migrate` leave the
-same database.
-"""
+"""Alembic environment: an engine from the database settings, or a connection handed in.
+Every upgrade to head also stores the role defaults (role_defaults.py) in its transaction."""
 
 import asyncio
 import logging.config
