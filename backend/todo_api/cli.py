@@ -136,8 +136,7 @@ def _serve(settings: Settings, host: str, port: int, workers: int) -> int:
 
 
 def create_served_app(settings: Settings | None = None) -> FastAPI:
-    """The app as `serve` runs it: behind the bounded protocol, with the service's logging,
-    in a process tuned for it (a choice for this process, not for every app)."""
+    """The app as `serve` runs it: bounded protocol, the service's logging, a tuned process."""
     app = create_app(settings, started_by_serve=True)
     app.include_router(APIRouter(lifespan=_tune_garbage_collector))  # after the app's start-up
     return app

@@ -107,7 +107,3 @@ def diagnose(error: BaseException, secrets: Iterable[str]) -> DatabaseProblem | 
 
 def deadline_passed(limit: str, seconds: float) -> DatabaseProblem:
     return DatabaseProblem("unavailable", "timeout", f"no answer within {limit} {seconds:g} s")
-
-
-def schema_problem(detail: str) -> DatabaseProblem:
-    return DatabaseProblem("schema", "schema", detail)

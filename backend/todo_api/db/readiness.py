@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from todo_api.db.connection_deadline import ConnectionDeadlines
-from todo_api.db.failure_cause import DatabaseProblem, deadline_passed, diagnose, schema_problem
+from todo_api.db.failure_cause import DatabaseProblem, deadline_passed, diagnose
 from todo_api.db.schema_state import Revisions, schema_behind
 
 logger = logging.getLogger("todo_api.database")
@@ -83,7 +83,9 @@ class Readiness:
                 logger.exception("readiness check failed unexpectedly")
                 return False
             if problem.kind == "schema":  # no alembic_version table
-                problem = schema_problem("never migrated: no alembic_version table")
+                problem = DatabaseProblem(
+                    "schema", "schema", "never migrated: no alembic_version table"
+                )
         if problem is not None:
             self.health.failing(problem)
             return False

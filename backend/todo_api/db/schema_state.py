@@ -7,7 +7,7 @@ from alembic.script import ScriptDirectory
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from todo_api.db.failure_cause import DatabaseProblem, schema_problem
+from todo_api.db.failure_cause import DatabaseProblem
 from todo_api.db.migrations import alembic_config
 
 _CURRENT_REVISIONS = text("SELECT version_num FROM alembic_version")
@@ -36,6 +36,7 @@ async def schema_behind(connection: AsyncConnection, needed: Revisions) -> Datab
         return None
     heads = ", ".join(sorted(needed.heads))
     if not revisions:  # migrated, then downgraded to base
-        return schema_problem(f"not migrated: no revision recorded; this version needs {heads}")
-    current = ", ".join(sorted(revisions))
-    return schema_problem(f"at revision {current}, this version needs {heads}")
+        found = "not migrated: no revision recorded;"
+    else:
+        found = f"at revision {', '.join(sorted(revisions))},"
+    return DatabaseProblem("schema", "schema", f"{found} this version needs {heads}")
