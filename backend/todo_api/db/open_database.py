@@ -34,11 +34,9 @@ async def open_database(settings: Settings) -> AsyncIterator[OpenDatabase]:
     sessions = RequestSessions(engine, deadlines, health, secrets, timeout)
     try:
         if settings.is_sqlite or settings.migrate_on_start:
-            # The embedded database sets itself up; PostgreSQL is migrated by the release step
-            # (`todo-api migrate`), or here when MIGRATE_ON_START opts in.
+            # PostgreSQL is migrated by the release step unless MIGRATE_ON_START opts in here.
             await migrate_database(engine, settings)
-        # One line at start-up if the database is unreachable or behind the migrations (the
-        # readiness probe's check); the limits are worth checking only on a ready database.
+        # One line if the database is unreachable or behind; the limits matter once it is ready.
         elif await readiness.is_ready():
             await warn_unless_role_defaults_in_force(engine, settings)
         yield OpenDatabase(engine, sessions, readiness)

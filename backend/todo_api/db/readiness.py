@@ -15,7 +15,6 @@ from todo_api.db.schema_state import Revisions, schema_behind
 logger = logging.getLogger("todo_api.database")
 
 READINESS_TIMEOUT_SECONDS = 2.0
-# A refusal of writes is logged again only after this long without one.
 WRITES_REFUSED_QUIET_SECONDS = 300.0
 
 
