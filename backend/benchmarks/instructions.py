@@ -28,11 +28,11 @@ from typing import Any
 from benchmarks.database import BenchDatabase
 from benchmarks.settings import ADMIN_URL
 from todo_api.auth.development_token import mint_development_token
+from todo_api.cli import create_served_app
 from todo_api.config import Settings
-from todo_api.engine import create_engine
+from todo_api.db.engine import create_engine
+from todo_api.db.migrations import migrate_database
 from todo_api.logging_setup import configure_logging
-from todo_api.main import create_app
-from todo_api.migrations import migrate_database
 
 OPERATIONS = ("get", "put", "create", "toggle", "list10", "list1000")
 # Tasks the operation's user has before the loop: the lists read all of them.
@@ -86,11 +86,7 @@ def _settings(url: str) -> Settings:
 
 async def _migrate(url: str) -> None:
     settings = _settings(url)
-    engine = create_engine(settings)
-    try:
-        await migrate_database(engine, settings)
-    finally:
-        await engine.dispose()
+    await migrate_database(create_engine(settings), settings)
 
 
 def _compile_switch(folder: Path) -> Path:
@@ -126,7 +122,7 @@ async def _loop(operation: str, switch: ctypes.CDLL, url: str) -> None:
     settings = _settings(url)
     # Access lines go to stderr, which the parent reads: written as in production.
     configure_logging("INFO", json_lines=True)
-    app = create_app(settings)
+    app = create_served_app(settings)  # as `todo-api serve` runs it, process tuning included
     # A user of its own per operation: the list's length does not depend on what ran before.
     user = f"bench_{operation}"
     token = mint_development_token(_SECRET, user, ttl_seconds=3600)

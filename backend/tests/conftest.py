@@ -23,8 +23,8 @@ from tests.support.postgres_admin import with_host_and_port
 from tests.support.requirements import is_required, missing
 from todo_api.auth.development_token import mint_development_token
 from todo_api.config import Settings
+from todo_api.db.migrations import migrate_database
 from todo_api.main import create_app
-from todo_api.migrations import migrate_database
 from todo_api.models import Task
 
 TEST_SECRET = "test-secret-for-the-suite-0123456789abcdef"

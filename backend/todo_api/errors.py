@@ -90,6 +90,15 @@ class DatabaseUnavailable(BackendUnavailable):
         super().__init__(detail)
 
 
+class DatabaseWritesUnavailable(DatabaseUnavailable):
+    """The database answers reads but refuses writes: it is read-only, or its storage is full."""
+
+    def __init__(self) -> None:
+        super().__init__(
+            "Writes are unavailable: the database accepts no changes for now (reads keep working)."
+        )
+
+
 class SchemaBehind(DatabaseUnavailable):
     """The database lacks a table or column this version uses: its migrations were not run."""
 

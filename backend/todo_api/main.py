@@ -1,6 +1,5 @@
 """Application factory and lifespan: wires settings, database, auth and routes together."""
 
-import gc
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -20,13 +19,8 @@ from todo_api.api.v1 import tasks
 from todo_api.auth.jwks import JwksClient
 from todo_api.auth.token_verifier import TokenVerifier
 from todo_api.config import Settings
-from todo_api.database import Database
-from todo_api.migrations import migrate_database
-from todo_api.role_defaults import warn_unless_role_defaults_in_force
+from todo_api.db.open_database import open_database
 from todo_api.server.without_serve import warn_started_without_serve
-
-# Generation thresholds of the cyclic garbage collector (CPython's default: 700, 10, 10).
-GC_THRESHOLDS = (50_000, 20, 100)
 
 API_DESCRIPTION = """
 Tasks of the multi-user Todo application. Every task belongs to one Better Auth user;
@@ -66,34 +60,18 @@ def create_app(settings: Settings | None = None, *, started_by_serve: bool = Fal
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         if not started_by_serve:
             warn_started_without_serve(settings)
-        database = Database(settings)
-        if settings.is_sqlite or settings.migrate_on_start:
-            # The embedded database sets itself up; PostgreSQL is migrated by `todo-api migrate`
-            # (a release step), or here only when MIGRATE_ON_START opts in.
-            await migrate_database(database.engine, settings)
-        # One line at start-up if the database is unreachable or behind the migrations (the
-        # readiness probe's check); the limits are worth checking only on a ready database.
-        elif await database.is_ready(health.READINESS_TIMEOUT_SECONDS):
-            await warn_unless_role_defaults_in_force(database.engine, settings)
-        async with httpx.AsyncClient(timeout=settings.jwks_fetch_timeout_seconds) as http_client:
+        async with (
+            open_database(settings) as database,
+            httpx.AsyncClient(timeout=settings.jwks_fetch_timeout_seconds) as http_client,
+        ):
             app.state.database = database
             jwks = build_jwks_client(settings, http_client)
             app.state.token_verifier = build_token_verifier(settings, jwks)
-            # Everything loaded so far lives as long as the process: moving it out of the
-            # collector's reach keeps full collections short (the p99 tail in the benchmark).
-            gc.collect()
-            gc.freeze()
-            # A 1000-task page allocates ~10,000 objects; with the default threshold (700)
-            # the cyclic collector ran dozens of times per page. Measured on list-1000:
-            # 6.3 -> 4.6 ms of CPU and p99/p50 2.8 -> 1.2; get-one -10% CPU. Reference
-            # counting still frees everything acyclic at once, so memory barely moves.
-            gc.set_threshold(*GC_THRESHOLDS)
             try:
                 yield
             finally:
                 if jwks is not None:
                     await jwks.aclose()
-                await database.dispose()
 
     app = FastAPI(
         title="Todo Task API",

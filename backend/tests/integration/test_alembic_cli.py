@@ -12,7 +12,7 @@ import pytest
 
 from tests.support.databases import fresh_postgres_database_or_skip
 from tests.support.postgres_admin import libpq_url
-from todo_api.migrations import packaged_revisions
+from todo_api.db.schema_state import packaged_revisions
 
 REPO_ROOT = Path(__file__).resolve().parents[3]
 ALEMBIC = Path(sys.executable).with_name("alembic")

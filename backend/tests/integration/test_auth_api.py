@@ -25,7 +25,7 @@ from tests.support.signing_keys import (
 from todo_api.auth.jwks import JwksClient
 from todo_api.auth.token_verifier import TokenVerifier
 from todo_api.config import Settings
-from todo_api.database import Database
+from todo_api.db.sessions import RequestSessions
 
 FIXTURES = json.loads(
     (Path(__file__).parents[1] / "data" / "better-auth-1.7.24-tokens.json").read_text()
@@ -124,16 +124,16 @@ def claims(sub: str | None = ALICE, **extra: Any) -> dict[str, Any]:
 @pytest.fixture
 def count_units_of_work(clean_app: FastAPI, monkeypatch: pytest.MonkeyPatch) -> Callable[[], int]:
     """How many database transactions requests opened since the fixture was set up."""
-    database: Database = clean_app.state.database
+    sessions: RequestSessions = clean_app.state.database.sessions
     calls = 0
-    original = database.unit_of_work
+    original = sessions.autocommit_session
 
     def counting() -> Any:
         nonlocal calls
         calls += 1
         return original()
 
-    monkeypatch.setattr(database, "unit_of_work", counting)
+    monkeypatch.setattr(sessions, "autocommit_session", counting)
     return lambda: calls
 
 

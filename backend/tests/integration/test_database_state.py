@@ -12,18 +12,17 @@ from sqlalchemy.engine import Connection, make_url
 
 from tests.conftest import ALICE, make_settings, serving
 from tests.support.databases import fresh_postgres_database_or_skip
+from tests.support.downgrade import downgrade_to_base
 from tests.support.postgres_admin import with_host_and_port
 from tests.support.tcp_proxy import TcpProxy
 from todo_api.config import Settings
-from todo_api.engine import create_engine
-from todo_api.migrations import (
-    Revisions,
+from todo_api.db.engine import create_engine
+from todo_api.db.migrations import (
     alembic_config,
-    downgrade_to_base,
     migrate_database,
-    packaged_revisions,
     run_in_one_transaction,
 )
+from todo_api.db.schema_state import Revisions, packaged_revisions
 
 TASKS = f"/api/v1/{ALICE}/tasks"
 # The spec's 2 s, plus room for a loaded 2-core machine.
@@ -89,7 +88,7 @@ async def test_a_database_behind_this_versions_migrations_is_not_ready(
         # As if this version shipped a migration 9999 that was not run.
         (head,) = packaged_revisions().heads
         newer = Revisions(heads=frozenset({"9999"}), known=frozenset({head, "9999"}))
-        monkeypatch.setattr(app.state.database, "_revisions", newer)
+        monkeypatch.setattr(app.state.database.readiness, "needed", newer)
         assert (await client.get("/health/ready")).status_code == 503
         assert service_lines(caplog) == [
             f"ERROR database schema is behind this version (at revision {head}, this version "
@@ -97,7 +96,7 @@ async def test_a_database_behind_this_versions_migrations_is_not_ready(
         ]
         # A revision this version does not know was written by a newer release: ready.
         unknown = Revisions(heads=frozenset({"0000"}), known=frozenset({"0000"}))
-        monkeypatch.setattr(app.state.database, "_revisions", unknown)
+        monkeypatch.setattr(app.state.database.readiness, "needed", unknown)
         assert (await client.get("/health/ready")).status_code == 200
 
 
@@ -223,6 +222,6 @@ async def test_stopping_the_app_leaves_no_readiness_probe_running(postgres_url: 
         probes = [
             task
             for task in asyncio.all_tasks()
-            if getattr(task.get_coro(), "__qualname__", "") == "Database._probe"
+            if getattr(task.get_coro(), "__qualname__", "") == "Readiness._probe"
         ]
         assert probes == []

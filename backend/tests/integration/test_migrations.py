@@ -14,12 +14,12 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from tests.conftest import make_settings
 from tests.support.databases import fresh_postgres_database_or_skip, sqlite_url
-from todo_api.engine import create_engine
-from todo_api.migrations import (
+from tests.support.downgrade import downgrade_to_base
+from todo_api.db.engine import create_engine
+from todo_api.db.migrations import (
     alembic_config,
-    downgrade_to_base,
+    migrate_database,
     run_in_one_transaction,
-    upgrade_to_head,
 )
 from todo_api.models import metadata
 
@@ -54,22 +54,22 @@ async def schema_drift(engine: AsyncEngine) -> list[Any]:
 
 
 async def test_upgrade_downgrade_upgrade(empty_engine: AsyncEngine) -> None:
-    await upgrade_to_head(empty_engine)
+    await migrate_database(empty_engine)
     assert {"tasks", "alembic_version"} <= await table_names(empty_engine)
     await downgrade_to_base(empty_engine)
     assert "tasks" not in await table_names(empty_engine)
-    await upgrade_to_head(empty_engine)
+    await migrate_database(empty_engine)
     assert "tasks" in await table_names(empty_engine)
 
 
 async def test_models_and_migrations_do_not_drift(empty_engine: AsyncEngine) -> None:
-    await upgrade_to_head(empty_engine)
+    await migrate_database(empty_engine)
     assert await schema_drift(empty_engine) == []
 
 
 async def test_drift_check_notices_a_missing_index(empty_engine: AsyncEngine) -> None:
     # Guards the guard: the comparison above must be able to fail.
-    await upgrade_to_head(empty_engine)
+    await migrate_database(empty_engine)
     async with empty_engine.begin() as connection:
         await connection.exec_driver_sql("DROP INDEX idx_task_user_created")
     assert await schema_drift(empty_engine) != []
@@ -88,7 +88,7 @@ async def columns_and_indexes(engine: AsyncEngine) -> tuple[set[str], set[str]]:
 async def test_0002_adds_and_removes_the_idempotency_key_and_keeps_the_tasks(
     empty_engine: AsyncEngine,
 ) -> None:
-    await upgrade_to_head(empty_engine)
+    await migrate_database(empty_engine)
     async with empty_engine.begin() as connection:
         await connection.exec_driver_sql(
             "INSERT INTO tasks (id, user_id, title, is_completed, created_at, updated_at, "
@@ -112,5 +112,5 @@ async def test_0002_adds_and_removes_the_idempotency_key_and_keeps_the_tasks(
     async with empty_engine.connect() as connection:
         titles = (await connection.exec_driver_sql("SELECT title FROM tasks")).scalars().all()
     assert titles == ["kept"]
-    await upgrade_to_head(empty_engine)
+    await migrate_database(empty_engine)
     assert await schema_drift(empty_engine) == []

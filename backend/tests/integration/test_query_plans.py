@@ -12,8 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from tests.conftest import make_settings
 from tests.support.databases import fresh_postgres_database_or_skip
-from todo_api.database import Database
-from todo_api.migrations import upgrade_to_head
+from todo_api.db.open_database import OpenDatabase, open_database
 from todo_api.repositories.task_repository import TaskRepository
 from todo_api.schemas.task import TaskCreate, TaskUpdate
 
@@ -27,18 +26,18 @@ FROM generate_series(1, 20000) AS n
 
 
 @pytest.fixture(scope="module")
-async def database() -> AsyncIterator[Database]:
+async def database() -> AsyncIterator[OpenDatabase]:
     with fresh_postgres_database_or_skip() as url:
-        database = Database(make_settings(url))
-        await upgrade_to_head(database.engine)
-        async with database.engine.begin() as connection:
-            await connection.exec_driver_sql(SEED)
-            await connection.exec_driver_sql("ANALYZE tasks")
-        yield database
-        await database.dispose()
+        async with open_database(make_settings(url, migrate_on_start=True)) as database:
+            async with database.engine.begin() as connection:
+                await connection.exec_driver_sql(SEED)
+                await connection.exec_driver_sql("ANALYZE tasks")
+            yield database
 
 
-async def statements_sent_by_every_repository_method(database: Database) -> list[tuple[str, Any]]:
+async def statements_sent_by_every_repository_method(
+    database: OpenDatabase,
+) -> list[tuple[str, Any]]:
     captured: list[tuple[str, Any]] = []
 
     def capture(_conn: Any, _cursor: Any, statement: str, parameters: Any, *_: Any) -> None:
@@ -46,7 +45,7 @@ async def statements_sent_by_every_repository_method(database: Database) -> list
 
     event.listen(database.engine.sync_engine, "before_cursor_execute", capture)
     try:
-        async with database.unit_of_work() as session:
+        async with database.sessions.autocommit_session() as session:
             tasks = TaskRepository(session, USER)
             created = await tasks.create(TaskCreate(title="planned"))
             await tasks.list_with_total(completed=None, limit=50, offset=0)
@@ -88,7 +87,7 @@ async def explain(engine: AsyncEngine, statement: str, parameters: Any) -> list[
     return plan_nodes(plan)
 
 
-async def test_every_repository_statement_uses_an_index(database: Database) -> None:
+async def test_every_repository_statement_uses_an_index(database: OpenDatabase) -> None:
     statements = await statements_sent_by_every_repository_method(database)
     assert len(statements) == 11
     for statement, parameters in statements:
@@ -103,7 +102,7 @@ async def test_every_repository_statement_uses_an_index(database: Database) -> N
             assert indexes == {"uq_task_user_idempotency_key"}, (statement, indexes)
 
 
-async def test_the_plan_check_would_see_a_sequential_scan(database: Database) -> None:
+async def test_the_plan_check_would_see_a_sequential_scan(database: OpenDatabase) -> None:
     # Guards the guard: a filter no index serves must show up as a Seq Scan.
     nodes = await explain(database.engine, "SELECT id FROM tasks WHERE title = %(t)s", {"t": "x"})
     assert "Seq Scan" in [node["Node Type"] for node in nodes]

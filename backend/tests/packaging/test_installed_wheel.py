@@ -101,7 +101,7 @@ def test_the_venv_runs_the_wheel_not_the_checkout(
     installed: InstalledWheel, empty_workdir: Path
 ) -> None:
     locate = (
-        "from todo_api.migrations import alembic_config; "
+        "from todo_api.db.migrations import alembic_config; "
         "print(alembic_config().get_main_option('script_location'))"
     )
     env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin")}

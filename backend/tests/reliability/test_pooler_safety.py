@@ -26,8 +26,8 @@ from tests.support.postgres_admin import (
     with_host_and_port,
 )
 from todo_api.config import Settings
-from todo_api.engine import create_engine
-from todo_api.migrations import migrate_database
+from todo_api.db.engine import create_engine
+from todo_api.db.migrations import migrate_database
 
 pytestmark = pytest.mark.slow
 
@@ -120,14 +120,14 @@ async def test_the_start_up_warns_when_the_role_defaults_are_not_stored(
         connection.execute(
             sql.SQL("ALTER ROLE CURRENT_USER IN DATABASE {} RESET ALL").format(database)
         )
-    with caplog.at_level(logging.WARNING, logger="todo_api.role_defaults"):
+    with caplog.at_level(logging.WARNING, logger="todo_api.db.role_defaults"):
         async with serving(settings):
             pass
     assert "run `todo-api migrate`" in caplog.text
 
     await migrate_with_defaults(settings)
     caplog.clear()
-    with caplog.at_level(logging.WARNING, logger="todo_api.role_defaults"):
+    with caplog.at_level(logging.WARNING, logger="todo_api.db.role_defaults"):
         async with serving(settings):
             pass
     assert caplog.text == ""

@@ -8,7 +8,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import create_async_engine
 
 from tests.support.databases import postgres_server_url
-from todo_api.migrations import upgrade_to_head
+from todo_api.db.migrations import migrate_database
 
 _OTHER_SESSIONS = (
     "SELECT pid FROM pg_stat_activity WHERE datname = %s AND pid <> pg_backend_pid() "
@@ -45,7 +45,7 @@ def libpq_url(url: str) -> str:
 async def migrate(url: str) -> None:
     engine = create_async_engine(url)
     try:
-        await upgrade_to_head(engine)
+        await migrate_database(engine)
     finally:
         await engine.dispose()
 

@@ -1,15 +1,18 @@
 """The `todo-api` command: development tokens, migrations and the OpenAPI document."""
 
+import gc
 import json
 from pathlib import Path
 
 import pytest
 
-from tests.conftest import TEST_SECRET
+from tests.conftest import TEST_SECRET, make_settings
 from tests.support.api_process import free_port
+from tests.support.databases import sqlite_url
 from todo_api.auth.token_verifier import TokenVerifier
-from todo_api.cli import main
-from todo_api.migrations import packaged_revisions
+from todo_api.cli import create_served_app, main
+from todo_api.db.schema_state import packaged_revisions
+from todo_api.main import create_app
 
 CONTRACT = Path(__file__).resolve().parents[3] / "specs" / "contracts" / "openapi.json"
 
@@ -137,3 +140,19 @@ def test_a_configuration_error_names_the_rule_never_the_secret(
 def test_openapi_prints_the_committed_contract(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["openapi"]) == 0
     assert json.loads(capsys.readouterr().out) == json.loads(CONTRACT.read_text())
+
+
+async def test_only_the_process_serve_starts_tunes_the_garbage_collector(tmp_path: Path) -> None:
+    settings = make_settings(sqlite_url(tmp_path))
+    thresholds = gc.get_threshold()
+    try:
+        app = create_app(settings)
+        async with app.router.lifespan_context(app):
+            assert (gc.get_threshold(), gc.get_freeze_count()) == (thresholds, 0)
+        served = create_served_app(settings)
+        async with served.router.lifespan_context(served):
+            assert gc.get_threshold() != thresholds
+            assert gc.get_freeze_count() > 0
+    finally:
+        gc.unfreeze()
+        gc.set_threshold(*thresholds)

@@ -10,7 +10,7 @@ from fastapi import FastAPI
 from sqlalchemy.exc import IntegrityError
 
 from tests.conftest import ALICE, BOB
-from todo_api.database import Database
+from todo_api.db.sessions import RequestSessions
 from todo_api.errors import IdempotencyKeyInUse, PreconditionFailed, TaskNotFound
 from todo_api.repositories.task_repository import TaskRepository
 from todo_api.schemas.task import TaskCreate, TaskUpdate
@@ -21,11 +21,11 @@ ServiceFor = Callable[[str], AbstractAsyncContextManager[TaskService]]
 
 @pytest.fixture
 def service_for(clean_app: FastAPI) -> ServiceFor:
-    database: Database = clean_app.state.database
+    sessions: RequestSessions = clean_app.state.database.sessions
 
     @asynccontextmanager
     async def open_service(user_id: str) -> AsyncIterator[TaskService]:
-        async with database.unit_of_work() as session:
+        async with sessions.autocommit_session() as session:
             yield TaskService(TaskRepository(session, user_id))
 
     return open_service
@@ -130,13 +130,13 @@ class RacedByDeletes(TaskRepository):
 
 
 async def test_a_key_freed_by_a_delete_meanwhile_is_used_again(clean_app: FastAPI) -> None:
-    database: Database = clean_app.state.database
+    sessions: RequestSessions = clean_app.state.database.sessions
     data = TaskCreate(title="raced")
-    async with database.unit_of_work() as session:
+    async with sessions.autocommit_session() as session:
         first = await TaskService(TaskRepository(session, ALICE)).create_task(
             data, idempotency_key="k"
         )
-    async with database.unit_of_work() as session:
+    async with sessions.autocommit_session() as session:
         again = await TaskService(RacedByDeletes(session, ALICE, races=1)).create_task(
             data, idempotency_key="k"
         )
@@ -144,11 +144,11 @@ async def test_a_key_freed_by_a_delete_meanwhile_is_used_again(clean_app: FastAP
 
 
 async def test_a_key_that_never_settles_is_in_use(clean_app: FastAPI) -> None:
-    database: Database = clean_app.state.database
+    sessions: RequestSessions = clean_app.state.database.sessions
     data = TaskCreate(title="raced")
-    async with database.unit_of_work() as session:
+    async with sessions.autocommit_session() as session:
         await TaskService(TaskRepository(session, ALICE)).create_task(data, idempotency_key="k")
-    async with database.unit_of_work() as session:
+    async with sessions.autocommit_session() as session:
         with pytest.raises(IdempotencyKeyInUse):
             await TaskService(RacedByDeletes(session, ALICE, races=2)).create_task(
                 data, idempotency_key="k"

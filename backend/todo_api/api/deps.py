@@ -16,7 +16,7 @@ from typing import Annotated
 from fastapi import Depends, HTTPException, Path, Request
 
 from todo_api.auth.principal import Principal
-from todo_api.database import Database
+from todo_api.db.open_database import OpenDatabase
 from todo_api.errors import AccessDenied
 from todo_api.models.task import USER_ID_PATTERN
 from todo_api.repositories.task_repository import TaskRepository
@@ -42,8 +42,8 @@ async def open_task_service(request: Request, user_id: UserIdPath) -> AsyncItera
     principal: Principal | None = getattr(request.state, "principal", None)
     if principal is None or principal.user_id != user_id:
         raise AccessDenied()
-    database: Database = request.app.state.database
-    async with database.unit_of_work() as session:
+    database: OpenDatabase = request.app.state.database
+    async with database.sessions.autocommit_session() as session:
         yield TaskService(TaskRepository(session, user_id))
 
 

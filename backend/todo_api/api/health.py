@@ -4,9 +4,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 
-from todo_api.database import Database
-
-READINESS_TIMEOUT_SECONDS = 2.0
+from todo_api.db.open_database import OpenDatabase
 
 router = APIRouter(prefix="/health", tags=["health"])
 
@@ -26,8 +24,8 @@ async def liveness() -> HealthStatus:
     responses={503: {"model": HealthStatus, "description": "The database is not answering"}},
 )
 async def readiness(request: Request) -> JSONResponse:
-    database: Database = request.app.state.database
-    if await database.is_ready(READINESS_TIMEOUT_SECONDS):
+    database: OpenDatabase = request.app.state.database
+    if await database.readiness.is_ready():
         return JSONResponse({"status": "ok"})
     retry_after = str(request.app.state.settings.db_retry_after_seconds)
     return JSONResponse(

@@ -113,7 +113,7 @@ def problem_response(
 def install_problem_handlers(app: FastAPI, *, retry_after_seconds: int) -> None:
     async def on_domain_error(request: Request, error: Exception) -> JSONResponse:
         assert isinstance(error, DomainError)
-        status = _DOMAIN_STATUS.get(type(error), 500)
+        status = next((_DOMAIN_STATUS[c] for c in type(error).__mro__ if c in _DOMAIN_STATUS), 500)
         headers: dict[str, str] = {}
         if isinstance(error, AuthenticationFailed):
             headers["WWW-Authenticate"] = (

@@ -3,7 +3,7 @@
 A `TaskRepository` is bound to one user id when it is made, and every statement it runs is
 filtered by that id (the `:owner` parameter of `task_statements`, filled only in `_run`):
 there is no method that can reach another user's rows. It never commits: each operation is
-one statement, which the autocommit engine commits as it returns (see `database.py`).
+one statement, which the autocommit engine commits as it returns (see `db/sessions.py`).
 """
 
 import uuid

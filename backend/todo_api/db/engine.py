@@ -25,10 +25,9 @@ def _create_postgres_engine(settings: DatabaseSettings) -> AsyncEngine:
         connect_args["prepare_threshold"] = None  # psycopg never prepares
     engine = create_async_engine(
         settings.database_url,
-        # Every request is one statement, which PostgreSQL runs as its own transaction:
-        # autocommit saves the BEGIN and COMMIT round trips (3 to 1 per request), and a
-        # statement is durable before its result reaches us. Work that needs several
-        # statements in one transaction asks for one explicitly, as migrations do.
+        # Every request is one statement, its own transaction: autocommit saves the BEGIN
+        # and COMMIT round trips, and a statement is durable before its result reaches us.
+        # Work that needs several statements in one transaction asks for one (migrations).
         isolation_level="AUTOCOMMIT",
         pool_size=settings.db_pool_size,
         max_overflow=settings.db_max_overflow,
@@ -52,12 +51,9 @@ def _create_postgres_engine(settings: DatabaseSettings) -> AsyncEngine:
 
 
 def _closed_by_server(connection: psycopg.AsyncConnection[Any]) -> bool:
-    """True when the server has hung up on this idle pooled connection.
-
-    Nothing is pending on an idle connection, so a readable socket means the server sent
-    EOF or a FATAL message (restart, `pg_terminate_backend`, Neon scaling to zero). This is
-    one non-blocking `select`, where a pre-ping would be a round trip on every checkout.
-    """
+    # Nothing is pending on an idle connection, so a readable socket means the server sent EOF
+    # or a FATAL message (restart, `pg_terminate_backend`, Neon scaling to zero): one
+    # non-blocking `select`, where a pre-ping would be a round trip on every checkout.
     if connection.closed or connection.broken:
         return True
     readable, _, _ = select.select([connection.fileno()], [], [], 0)
@@ -85,18 +81,14 @@ def _create_sqlite_engine(settings: DatabaseSettings) -> AsyncEngine:
     return engine
 
 
-class _DropDebugRecords(logging.Filter):
-    def filter(self, record: logging.LogRecord) -> bool:
-        return record.levelno > logging.DEBUG
-
-
-_DEBUG_DROPPER = _DropDebugRecords()
+def _above_debug(record: logging.LogRecord) -> bool:
+    return record.levelno > logging.DEBUG
 
 
 def _keep_task_text_out_of_driver_logs() -> None:
-    """aiosqlite logs every statement with its parameters, and SQLAlchemy every result row,
-    at DEBUG; with LOG_LEVEL=DEBUG that would put task titles in the logs."""
+    # aiosqlite logs every statement with its parameters, and SQLAlchemy every result row, at
+    # DEBUG: with LOG_LEVEL=DEBUG that would put task titles in the logs.
     for name in ("aiosqlite", "sqlalchemy.engine.Engine"):
         driver_logger = logging.getLogger(name)
-        if _DEBUG_DROPPER not in driver_logger.filters:
-            driver_logger.addFilter(_DEBUG_DROPPER)
+        if _above_debug not in driver_logger.filters:
+            driver_logger.addFilter(_above_debug)

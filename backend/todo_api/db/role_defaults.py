@@ -1,13 +1,7 @@
-"""Server-side limits stored as defaults of the database role, for this database only.
-
-A per-connection `SET` does not survive a transaction pooler (Neon's pooled endpoint is
-PgBouncer in transaction mode): it lands on whichever server connection ran it, is missing
-on the next transaction, and leaks to other clients. A role default is applied by
-PostgreSQL itself to every new server session of the role, pooled or not, and costs no
-round trip per request. The packaged Alembic environment stores them with every upgrade
-to head, so `todo-api migrate` and `alembic upgrade head` leave the same database; the
-service checks at start-up that they are in force.
-"""
+"""Server-side limits stored as defaults of the database role, for this database only: a
+per-connection `SET` does not survive a transaction pooler (Neon's pooled endpoint), a role
+default applies to every new server session of the role, pooled or not, at no round trip.
+Every upgrade to head stores them (migrations/env.py); start-up checks they are in force."""
 
 import logging
 
@@ -21,6 +15,10 @@ logger = logging.getLogger(__name__)
 
 # A transaction left open by a crashed client must not hold its locks for long.
 IDLE_IN_TRANSACTION_TIMEOUT_MS = 60_000
+_NOT_IN_FORCE = (
+    "the database's %s is %s ms, not the configured %s ms: "
+    "run `todo-api migrate` to store it as a default of the database role"
+)
 
 
 def role_defaults(settings: DatabaseSettings) -> dict[str, str]:
@@ -31,12 +29,8 @@ def role_defaults(settings: DatabaseSettings) -> dict[str, str]:
 
 
 def store_role_defaults(connection: Connection, settings: DatabaseSettings) -> None:
-    """`ALTER ROLE CURRENT_USER IN DATABASE <this one> SET ...` for each limit, in the
-    caller's transaction (the migration's: they are committed with the schema).
-
-    New sessions of the role get them; sessions already open (a pooler's server
-    connections) keep their old values until they reconnect.
-    """
+    """In the caller's transaction (the migration's: committed with the schema). Sessions
+    already open (a pooler's server connections) keep their old values until they reconnect."""
     if connection.dialect.name != "postgresql":
         return
     database = connection.execute(text("SELECT current_database()")).scalar_one()
@@ -51,7 +45,6 @@ def store_role_defaults(connection: Connection, settings: DatabaseSettings) -> N
 async def warn_unless_role_defaults_in_force(
     engine: AsyncEngine, settings: DatabaseSettings
 ) -> None:
-    """Log loudly when a fresh session does not get the configured limits."""
     if engine.dialect.name != "postgresql":
         return
     expected = role_defaults(settings)
@@ -65,10 +58,4 @@ async def warn_unless_role_defaults_in_force(
         return
     for name, current in rows:
         if current != expected[name]:
-            logger.warning(
-                "the database's %s is %s ms, not the configured %s ms: run `todo-api migrate` "
-                "to store it as a default of the database role",
-                name,
-                current,
-                expected[name],
-            )
+            logger.warning(_NOT_IN_FORCE, name, current, expected[name])

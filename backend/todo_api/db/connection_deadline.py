@@ -1,11 +1,7 @@
-"""Bound a request's database work in time without cancelling the task.
-
-Cancelling a coroutine that waits on psycopg makes psycopg cancel the query on the server
-and wait for that (up to 10 s), which against a server that stopped answering is exactly
-the wait to cut short. Instead, when a request's deadline passes, the sockets of the
-connections it holds are shut down: psycopg's wait ends at once with an OperationalError,
-which becomes a 503, and the pool discards the connection.
-"""
+"""Bound a request's database work in time without cancelling the task: cancelled, psycopg
+cancels the query on the server and waits for that, the very wait to cut short when the server
+stopped answering. Instead, at the deadline, the sockets of the connections the task holds are
+shut down: psycopg's wait ends at once with an OperationalError (a 503), the pool drops them."""
 
 import asyncio
 import contextlib
@@ -22,22 +18,23 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 @dataclass(slots=True)
 class Deadline:
-    """Whether the deadline passed: a failure after it is the deadline's, not the network's."""
-
-    passed: bool = False
+    passed: bool = False  # a failure after it is the deadline's, not the network's
 
 
 class ConnectionDeadlines:
     def __init__(self, engine: AsyncEngine) -> None:
         self._held: dict[asyncio.Task[Any], list[psycopg.AsyncConnection[Any]]] = {}
-        event.listen(engine.sync_engine, "checkout", self._on_checkout)
+        # SQLite is a local file: its waits are bounded by its busy timeout instead.
+        self._cuts = engine.dialect.name == "postgresql"
+        if self._cuts:
+            event.listen(engine.sync_engine, "checkout", self._on_checkout)
 
     @contextlib.contextmanager
     def bound(self, seconds: float) -> Iterator[Deadline]:
         """Within this block, the current task's connections are cut at `seconds`."""
         deadline = Deadline()
         task = asyncio.current_task()
-        if task is None:
+        if task is None or not self._cuts:
             yield deadline
             return
         self._held[task] = []

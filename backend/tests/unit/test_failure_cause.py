@@ -2,12 +2,15 @@
 per change of state."""
 
 import logging
+import time
 
 import psycopg
 import pytest
 from sqlalchemy import exc
 
-from todo_api.database_problems import DatabaseHealth, DatabaseProblem, diagnose
+from todo_api.db.failure_cause import DatabaseProblem, diagnose
+from todo_api.db.readiness import WRITES_REFUSED_QUIET_SECONDS, DatabaseHealth
+from todo_api.errors import DatabaseWritesUnavailable
 
 SERVER = 'connection failed: connection to server at "10.0.0.5", port 5432 failed: '
 
@@ -118,3 +121,38 @@ def test_health_logs_once_per_change_of_state(caplog: pytest.LogCaptureFixture) 
     )
     assert lines[1][1].startswith("database failing: wrong password")
     assert lines[2][1] == "database answering again (after: wrong password)"
+
+
+@pytest.mark.parametrize(
+    ("error_type", "cause"),
+    [
+        (psycopg.errors.ReadOnlySqlTransaction, "database is read-only"),
+        (psycopg.errors.DiskFull, "database storage is full"),
+    ],
+)
+def test_a_database_that_refuses_writes_is_named(error_type: type[Exception], cause: str) -> None:
+    problem = diagnose(driver_error("refused", error_type), [])
+    assert problem is not None
+    assert (problem.kind, problem.cause) == ("writes", cause)
+    assert isinstance(problem.as_error(), DatabaseWritesUnavailable)
+
+
+def test_refused_writes_are_logged_again_only_after_a_quiet_spell(
+    caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    caplog.set_level(logging.INFO, logger="todo_api.database")
+    now = [1000.0]
+    monkeypatch.setattr(time, "monotonic", lambda: now[0])
+    health = DatabaseHealth("postgresql+psycopg://app:***@h/x")
+    read_only = DatabaseProblem("writes", "database is read-only", "read-only transaction")
+    for _ in range(3):
+        health.failing(read_only)
+        now[0] += WRITES_REFUSED_QUIET_SECONDS / 2
+    assert len(caplog.records) == 1
+    assert health.problem is None  # reads keep working: not a failing database
+    now[0] += WRITES_REFUSED_QUIET_SECONDS
+    health.failing(read_only)
+    assert [record.getMessage() for record in caplog.records] == [
+        "database is read-only: writes refused, reads still served (read-only transaction); "
+        "DATABASE_URL=postgresql+psycopg://app:***@h/x"
+    ] * 2

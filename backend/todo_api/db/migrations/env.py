@@ -1,9 +1,5 @@
-"""Alembic environment: async engine from the database settings, or a connection handed in.
-
-Every upgrade to head also stores the role defaults (role_defaults.py) in the same
-transaction, so `alembic upgrade head` from a checkout and `todo-api migrate` leave the
-same database.
-"""
+"""Alembic environment: an engine from the database settings, or a connection handed in.
+Every upgrade to head also stores the role defaults (role_defaults.py) in its transaction."""
 
 import asyncio
 import logging.config
@@ -15,10 +11,10 @@ from alembic.runtime.migration import MigrationContext, MigrationInfo
 from sqlalchemy.engine import Connection
 
 from todo_api.config import DatabaseSettings
-from todo_api.engine import create_engine
-from todo_api.migrations import run_in_one_transaction
+from todo_api.db.engine import create_engine
+from todo_api.db.migrations import run_in_one_transaction
+from todo_api.db.role_defaults import store_role_defaults
 from todo_api.models import metadata
-from todo_api.role_defaults import store_role_defaults
 
 
 def _run_on(connection: Connection, settings: DatabaseSettings) -> None:
