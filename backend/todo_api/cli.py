@@ -2,6 +2,7 @@
 
 import argparse
 import asyncio
+import ipaddress
 import json
 import logging
 import os
@@ -103,6 +104,13 @@ def _serve(settings: Settings, host: str, port: int, workers: int) -> int:
     if (unsupported := unsupported_uvicorn()) is not None:
         print(f"todo-api serve: {unsupported}", file=sys.stderr)
         return 2
+    if settings.uses_development_secret and not _is_loopback(host):
+        print(
+            f"todo-api serve: refusing to listen on {host} with the public development secret; "
+            "set BETTER_AUTH_SECRET (or listen on 127.0.0.1)",
+            file=sys.stderr,
+        )
+        return 2
     log_config = configure_logging(settings.log_level, json_lines=settings.json_logs)
     if settings.uses_development_secret:
         logger.warning(
@@ -129,6 +137,13 @@ def _serve(settings: Settings, host: str, port: int, workers: int) -> int:
         timeout_graceful_shutdown=15,
     )
     return 0
+
+
+def _is_loopback(host: str) -> bool:
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return host == "localhost"
 
 
 def create_served_app() -> FastAPI:
