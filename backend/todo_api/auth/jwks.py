@@ -122,6 +122,12 @@ class JwksClient:
                 self._start_fetch()  # a stale key is good enough while the set refreshes
             if self._age() < self._usable_for:
                 return key
+            self._keys = {}  # logged here, so once: only a successful fetch brings keys back
+            logger.error(
+                "JWKS keys dropped, not refreshed for JWKS_MAX_STALE_SECONDS past their TTL: "
+                "tokens signed with them are refused (503) until %s answers",
+                self._url,
+            )
         asked_at = self._clock()
         fetch = self._fetch
         if fetch is None and self._may_fetch():
@@ -130,7 +136,7 @@ class JwksClient:
             # Shielded: a caller that gives up (client gone) does not cancel it for the others.
             await asyncio.shield(fetch)
             key = self._keys.get(kid)
-            if key is not None and self._age() < self._usable_for:
+            if key is not None:
                 return key
         raise self._unknown_key_error(asked_at)
 
@@ -191,13 +197,6 @@ class JwksClient:
                 type(error).__name__,
                 str(error)[:200],
             )
-            if self._keys and self._age() >= self._usable_for:
-                self._keys = {}
-                logger.error(
-                    "The JWKS keys could not be refreshed for JWKS_MAX_STALE_SECONDS past their "
-                    "TTL: tokens signed with them are refused (503) until %s answers",
-                    self._url,
-                )
         else:
             self._keys = keys
             self._fetched_at = started_at

@@ -418,3 +418,15 @@ async def test_a_jwe_outside_better_auths_algorithms_is_refused_before_decryptio
     segments = COOKIES["jwe"]["session_data"].split(".")
     segments[0] = jwt.utils.base64url_encode(json.dumps(header).encode()).decode()
     assert "encryption algorithm" in await refused(make_verifier(), ".".join(segments))
+
+
+async def test_cookies_made_to_outlive_the_maximum_lifetime_are_refused(
+    make_verifier: MakeVerifier,
+) -> None:
+    century = 100 * 365 * 86400
+    session_data, _, _ = read_compact_cookie(COOKIES["compact"]["session_data"])
+    compact = compact_cookie(session_data, int((CAPTURED_AT + century) * 1000), SECRET)
+    assert "lifetime" in await refused(make_verifier(), compact)
+    payload = read_jwe_cookie(COOKIES["jwe"]["session_data"], SECRET)
+    encrypted = jwe_cookie(payload | {"exp": CAPTURED_AT + century}, SECRET)
+    assert "lifetime" in await refused(make_verifier(), encrypted)
