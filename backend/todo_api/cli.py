@@ -196,6 +196,9 @@ def _print_token(settings: Settings, user_id: str, ttl_seconds: int) -> int:
     if secret is None:
         print("no shared secret configured (BETTER_AUTH_SECRET)", file=sys.stderr)
         return 2
+    if ttl_seconds > settings.max_credential_lifetime_seconds:
+        print("--ttl is longer than MAX_CREDENTIAL_LIFETIME_SECONDS allows", file=sys.stderr)
+        return 2
     print(mint_development_token(secret, user_id, ttl_seconds=ttl_seconds))
     return 0
 
