@@ -3,6 +3,7 @@
 import argparse
 import asyncio
 import gc
+import ipaddress
 import json
 import logging
 import os
@@ -107,6 +108,13 @@ def _serve(settings: Settings, host: str, port: int, workers: int) -> int:
     if (unsupported := unsupported_uvicorn()) is not None:
         print(f"todo-api serve: {unsupported}", file=sys.stderr)
         return 2
+    if settings.uses_development_secret and not _is_loopback(host):
+        print(
+            f"todo-api serve: refusing to listen on {host} with the public development secret; "
+            "set BETTER_AUTH_SECRET (or listen on 127.0.0.1)",
+            file=sys.stderr,
+        )
+        return 2
     log_config = configure_logging(settings.log_level, json_lines=settings.json_logs)
     if settings.uses_development_secret:
         logger.warning(
@@ -133,6 +141,14 @@ def _serve(settings: Settings, host: str, port: int, workers: int) -> int:
         timeout_graceful_shutdown=15,
     )
     return 0
+
+
+def _is_loopback(host: str) -> bool:
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return host == "localhost"
+
 
 
 def create_served_app(settings: Settings | None = None) -> FastAPI:
@@ -190,6 +206,9 @@ def _print_token(settings: Settings, user_id: str, ttl_seconds: int) -> int:
     secret = settings.shared_secret
     if secret is None:
         print("no shared secret configured (BETTER_AUTH_SECRET)", file=sys.stderr)
+        return 2
+    if ttl_seconds > settings.max_credential_lifetime_seconds:
+        print("--ttl is longer than MAX_CREDENTIAL_LIFETIME_SECONDS allows", file=sys.stderr)
         return 2
     print(mint_development_token(secret, user_id, ttl_seconds=ttl_seconds))
     return 0

@@ -142,10 +142,17 @@ class Settings(DatabaseSettings):
     jwt_issuer: str | None = None
     jwt_audience: str | None = None
     jwt_leeway_seconds: int = Field(default=30, ge=0, le=300)
+    # No credential may claim a longer life: a leaked one stops working within this.
+    max_credential_lifetime_seconds: int = Field(default=86400, ge=60)
+    # Better Auth's `session.cookieCache.maxAge`: how long a jwe cookie from a retired secret
+    # can still be one that Better Auth made before the rotation.
+    cookie_cache_max_age_seconds: int = Field(default=300, ge=1)
     jwks_cache_ttl_seconds: int = Field(default=300, ge=10)
     jwks_min_refetch_interval_seconds: float = Field(default=10.0, ge=0)
     # One deadline for a whole JWKS fetch: connect, headers and body together.
     jwks_fetch_timeout_seconds: float = Field(default=3.0, gt=0, le=30)
+    # Past their TTL, cached keys that cannot be refreshed verify for this much longer.
+    jwks_max_stale_seconds: int = Field(default=86400, ge=0)
 
     # The request line plus headers, in bytes (431 past it, read no further): the largest
     # Better Auth credential (a 24 KiB token or a chunked ~16 KiB cookie) fits with room.
@@ -183,7 +190,7 @@ class Settings(DatabaseSettings):
                     "BETTER_AUTH_SECRET must be at least 32 characters and not the development "
                     "default when ENVIRONMENT=production"
                 )
-            if not all(_is_production_secret(listed) for listed in self._rotation_secrets):
+            if not all(_is_production_secret(listed) for listed in self._rotation_secrets.values()):
                 raise ValueError(
                     "Every BETTER_AUTH_SECRETS secret must be at least 32 characters and not "
                     "the development default when ENVIRONMENT=production"
@@ -193,6 +200,11 @@ class Settings(DatabaseSettings):
                     "ENVIRONMENT=production needs BETTER_AUTH_SECRET(S) or BETTER_AUTH_URL "
                     "(or JWT_JWKS_URL) to verify tokens"
                 )
+            if self.jwks_url is not None and None in (self.expected_issuer, self.expected_audience):
+                raise ValueError(
+                    "ENVIRONMENT=production with JWKS verification needs JWT_ISSUER and "
+                    "JWT_AUDIENCE (or BETTER_AUTH_URL, from which both default)"
+                )
         return self
 
     @property
@@ -201,7 +213,7 @@ class Settings(DatabaseSettings):
         BETTER_AUTH_SECRETS, else BETTER_AUTH_SECRET; development falls back to a fixed,
         public one."""
         if self._rotation_secrets:
-            return self._rotation_secrets[0]
+            return next(iter(self._rotation_secrets.values()))
         if self.better_auth_secret is not None:
             return self.better_auth_secret.get_secret_value()
         if self.environment == "development" and self.jwks_url is None:
@@ -209,26 +221,33 @@ class Settings(DatabaseSettings):
         return None
 
     @property
-    def previous_secrets(self) -> list[str]:
-        """Older secrets still accepted, as Better Auth combines them (create-context.ts):
-        the rest of BETTER_AUTH_SECRETS, then BETTER_AUTH_SECRET when it is not listed."""
-        if not self._rotation_secrets:
-            return []
-        previous = self._rotation_secrets[1:]
+    def current_secret_version(self) -> int | None:
+        """The version of the secret in force, when BETTER_AUTH_SECRETS names it."""
+        return next(iter(self._rotation_secrets), None)
+
+    @property
+    def retired_secrets(self) -> dict[str, str]:
+        """Older secrets, by name, as Better Auth combines them (create-context.ts): the rest of
+        BETTER_AUTH_SECRETS by version, then BETTER_AUTH_SECRET when it is not listed (its
+        legacy secret). They only decrypt jwe cookies, as in Better Auth."""
+        listed = self._rotation_secrets
+        if not listed:
+            return {}
+        retired = {str(version): secret for version, secret in list(listed.items())[1:]}
         legacy = self.better_auth_secret.get_secret_value() if self.better_auth_secret else None
         # Better Auth leaves out its public default secret; ours is the development one.
-        if legacy and legacy != DEVELOPMENT_SECRET and legacy not in self._rotation_secrets:
-            previous.append(legacy)
-        return previous
+        if legacy and legacy != DEVELOPMENT_SECRET and legacy not in listed.values():
+            retired["BETTER_AUTH_SECRET"] = legacy
+        return retired
 
     def secret_values(self) -> list[str]:
         # Each BETTER_AUTH_SECRETS secret on its own too: a text may quote one, not the list.
-        return [*super().secret_values(), *self._rotation_secrets]
+        return [*super().secret_values(), *self._rotation_secrets.values()]
 
     @property
-    def _rotation_secrets(self) -> list[str]:
+    def _rotation_secrets(self) -> dict[int, str]:
         if self.better_auth_secrets is None:
-            return []
+            return {}
         return parse_better_auth_secrets(self.better_auth_secrets.get_secret_value())
 
     @property

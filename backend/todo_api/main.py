@@ -16,8 +16,7 @@ from todo_api.api.middleware.request_context import REQUEST_ID_HEADER, RequestCo
 from todo_api.api.openapi import install_openapi
 from todo_api.api.problems import install_problem_handlers
 from todo_api.api.v1 import tasks
-from todo_api.auth.jwks import JwksClient
-from todo_api.auth.token_verifier import TokenVerifier
+from todo_api.auth.verifier_from_settings import build_jwks_client, build_token_verifier
 from todo_api.config import Settings
 from todo_api.db.open_database import open_database
 from todo_api.server.without_serve import warn_started_without_serve
@@ -28,29 +27,6 @@ every `/api/v1/{user_id}/tasks` request must carry that user's token.
 
 Errors are `application/problem+json` with a stable `code` (see the `Problem` schema).
 """
-
-
-def build_jwks_client(settings: Settings, http_client: httpx.AsyncClient) -> JwksClient | None:
-    if settings.jwks_url is None:
-        return None
-    return JwksClient(
-        settings.jwks_url,
-        http_client,
-        cache_ttl_seconds=settings.jwks_cache_ttl_seconds,
-        min_refetch_interval_seconds=settings.jwks_min_refetch_interval_seconds,
-        fetch_deadline_seconds=settings.jwks_fetch_timeout_seconds,
-    )
-
-
-def build_token_verifier(settings: Settings, jwks: JwksClient | None) -> TokenVerifier:
-    return TokenVerifier(
-        shared_secret=settings.shared_secret,
-        jwks=jwks,
-        issuer=settings.expected_issuer,
-        audience=settings.expected_audience,
-        leeway_seconds=settings.jwt_leeway_seconds,
-        previous_secrets=settings.previous_secrets,
-    )
 
 
 def create_app(settings: Settings | None = None, *, started_by_serve: bool = False) -> FastAPI:

@@ -317,10 +317,9 @@ def _table_rows() -> list[Any]:
         (f"cookie cache {name}", cookies[name]["session_data"], cookies[name]["user_id"])
         for name in ("compact", "jwe", "compact_https", "compact_chunked", "jwt_signed_by_jwks")
     ]
-    rows += [
-        (f"made before the rotation, {strategy}", case["session_data"], case["user_id"])
-        for strategy, case in rotation["before"].items()
-    ]
+    # The old secret still opens its jwe cookie (as in Better Auth), and nothing else.
+    before = rotation["before"]["jwe"]
+    rows.append(("made before the rotation, jwe", before["session_data"], before["user_id"]))
     rows.append(("cookie cache jwt", cookies["jwt"]["session_data"], cookies["jwt"]["user_id"]))
     rows += [
         (f"jwt plugin {alg}", case["jwt_plugin_token"], case["user_id"])
@@ -353,7 +352,7 @@ class TestBetterAuthForms:
         )
         return TokenVerifier(
             shared_secret=settings.shared_secret,
-            previous_secrets=settings.previous_secrets,
+            retired_secrets=list(settings.retired_secrets.values()),
             jwks=JwksClient(forms_jwks.url, jwks_http),
             issuer=settings.expected_issuer,
             audience=settings.expected_audience,
@@ -383,6 +382,24 @@ class TestBetterAuthForms:
             assert elsewhere.status_code == 403
             assert elsewhere.json()["code"] == "ACCESS_DENIED"
 
+    @pytest.mark.parametrize("strategy", ["compact", "jwt"])
+    async def test_the_old_secrets_compact_and_jwt_cookies_are_401_after_the_rotation(
+        self,
+        clean_app: FastAPI,
+        use_verifier: Callable[[TokenVerifier], None],
+        forms_verifier: TokenVerifier,
+        strategy: str,
+    ) -> None:
+        use_verifier(forms_verifier)
+        case = FORMS_FIXTURE["rotation"]["before"][strategy]
+        async with anonymous(clean_app) as caller:
+            response = await caller.get(
+                f"/api/v1/{case['user_id']}/tasks",
+                headers={"Authorization": f"Bearer {case['session_data']}"},
+            )
+        assert response.status_code == 401
+        assert response.json()["code"] == "AUTH_FAILED"
+
     @pytest.mark.parametrize(("token", "user"), _table_rows())
     async def test_each_form_is_401_at_the_real_time(
         self,
@@ -396,7 +413,7 @@ class TestBetterAuthForms:
         use_verifier(
             TokenVerifier(
                 shared_secret=FORMS_FIXTURE["better_auth_secret"],
-                previous_secrets=[FORMS_FIXTURE["rotation"]["old_secret"]],
+                retired_secrets=[FORMS_FIXTURE["rotation"]["old_secret"]],
                 jwks=JwksClient(forms_jwks.url, jwks_http),
                 issuer=ISSUER,
                 audience=ISSUER,

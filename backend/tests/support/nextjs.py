@@ -44,7 +44,7 @@ def require_node() -> None:
             )
 
 
-async def _run(command: list[str], environment: dict[str, str], limit_seconds: float) -> None:
+async def _run(command: list[str], environment: dict[str, str], limit_seconds: float) -> str:
     process = await asyncio.create_subprocess_exec(
         *command,
         cwd=APP_DIR,
@@ -61,6 +61,7 @@ async def _run(command: list[str], environment: dict[str, str], limit_seconds: f
         await process.wait()
         raise AssertionError(f"{' '.join(command)} took over {limit_seconds} s") from None
     assert process.returncode == 0, f"{' '.join(command)}:\n{output.decode(errors='replace')}"
+    return output.decode(errors="replace")
 
 
 async def build_app(environment: dict[str, str]) -> None:
@@ -70,6 +71,14 @@ async def build_app(environment: dict[str, str]) -> None:
     if _needs_install():
         await _run(["npm", "ci", "--no-audit", "--no-fund"], environment, INSTALL_TIMEOUT_SECONDS)
     await _run(["npm", "run", "build"], environment, BUILD_TIMEOUT_SECONDS)
+
+
+async def run_unit_tests(environment: dict[str, str]) -> str:
+    """`npm test` (node's test runner over the app's own modules), after `npm ci` if needed;
+    its output (TAP), once it has passed."""
+    if _needs_install():
+        await _run(["npm", "ci", "--no-audit", "--no-fund"], environment, INSTALL_TIMEOUT_SECONDS)
+    return await _run(["npm", "test"], environment, INSTALL_TIMEOUT_SECONDS)
 
 
 def _needs_install() -> bool:

@@ -42,6 +42,16 @@ def test_token_needs_a_shared_secret(
     assert "BETTER_AUTH_SECRET" in capsys.readouterr().err
 
 
+def test_token_lives_no_longer_than_the_api_accepts(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("BETTER_AUTH_SECRET", TEST_SECRET)
+    monkeypatch.setenv("MAX_CREDENTIAL_LIFETIME_SECONDS", "3600")
+    assert main(["token", "alice", "--ttl", "3601"]) == 2
+    assert "MAX_CREDENTIAL_LIFETIME_SECONDS" in capsys.readouterr().err
+    assert main(["token", "alice", "--ttl", "3600"]) == 0
+
+
 def test_invalid_configuration_is_reported_not_raised(
     monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:

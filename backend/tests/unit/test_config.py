@@ -52,28 +52,43 @@ NEW_SECRET = "new-secret-" + "n" * 32
 OLD_SECRET = "old-secret-" + "o" * 32
 
 
-def test_better_auth_secrets_put_the_current_secret_first_then_the_older_ones() -> None:
+def test_better_auth_secrets_put_the_current_secret_first_then_the_retired_ones() -> None:
     config = settings(better_auth_secrets=f" 3:{NEW_SECRET} , 2:{OLD_SECRET},1:third-one")
     assert config.shared_secret == NEW_SECRET
-    assert config.previous_secrets == [OLD_SECRET, "third-one"]
+    assert config.current_secret_version == 3
+    assert config.retired_secrets == {"2": OLD_SECRET, "1": "third-one"}
     assert not config.uses_development_secret
+    assert settings(better_auth_secret=NEW_SECRET).current_secret_version is None
 
 
-def test_better_auth_secret_stays_accepted_beside_better_auth_secrets() -> None:
-    # As Better Auth does: BETTER_AUTH_SECRETS rules, BETTER_AUTH_SECRET verifies as the oldest.
+def test_better_auth_secret_beside_better_auth_secrets_is_the_legacy_retired_secret() -> None:
+    # As Better Auth does: BETTER_AUTH_SECRETS rules, BETTER_AUTH_SECRET is the oldest.
     config = settings(
         better_auth_secret="legacy-" + "l" * 32, better_auth_secrets=f"2:{NEW_SECRET}"
     )
     assert config.shared_secret == NEW_SECRET
-    assert config.previous_secrets == ["legacy-" + "l" * 32]
+    assert config.retired_secrets == {"BETTER_AUTH_SECRET": "legacy-" + "l" * 32}
     listed = settings(
         better_auth_secret=OLD_SECRET, better_auth_secrets=f"2:{NEW_SECRET},1:{OLD_SECRET}"
     )
-    assert listed.previous_secrets == [OLD_SECRET]
+    assert listed.retired_secrets == {"1": OLD_SECRET}
     development = settings(
         better_auth_secret=DEVELOPMENT_SECRET, better_auth_secrets=f"2:{NEW_SECRET}"
     )
-    assert development.previous_secrets == []
+    assert development.retired_secrets == {}
+
+
+def test_production_with_jwks_needs_an_issuer_and_an_audience() -> None:
+    jwks_only = {"environment": "production", "jwt_jwks_url": "https://auth.example.com/jwks"}
+    for given in ({}, {"jwt_issuer": "https://auth.example.com"}, {"jwt_audience": "api"}):
+        with pytest.raises(ValidationError, match="JWT_ISSUER and JWT_AUDIENCE") as refusal:
+            settings(**jwks_only, **given)
+        assert "BETTER_AUTH_URL" in describe_configuration_error(refusal.value)
+    both = settings(**jwks_only, jwt_issuer="https://auth.example.com", jwt_audience="api")
+    assert (both.expected_issuer, both.expected_audience) == ("https://auth.example.com", "api")
+    from_url = settings(environment="production", better_auth_url="https://app.example.com/")
+    assert from_url.expected_issuer == from_url.expected_audience == "https://app.example.com"
+    assert settings(jwt_jwks_url="https://auth.example.com/jwks").expected_issuer is None
 
 
 @pytest.mark.parametrize("blank", ["", "   "])

@@ -10,26 +10,37 @@ from todo_api.errors import AuthenticationFailed
 
 @dataclass(frozen=True, slots=True)
 class TimeRules:
-    """The clock every credential form is judged by (injectable: tests freeze it), with the
-    leeway that forgives small differences between Better Auth's clock and ours."""
+    """The clock every credential form is judged by (injectable: tests freeze it), the leeway
+    that forgives small differences between Better Auth's clock and ours, and the longest
+    lifetime a credential may claim (a leaked one must not stay usable for years)."""
 
     clock: Callable[[], float]
     leeway_seconds: float
+    max_lifetime_seconds: float
 
     def check_jwt_times(self, claims: dict[str, Any]) -> None:
         """`exp` is required; `nbf` and `iat`, when present, must not lie in the future."""
-        now = self.clock()
         expires_at = numeric_date(claims, "exp")
         if expires_at is None:
             raise AuthenticationFailed("The token has no expiry time.")
-        if expires_at <= now - self.leeway_seconds:
-            raise AuthenticationFailed("The token has expired.")
+        issued_at = numeric_date(claims, "iat")
+        now = self.check_expiry(expires_at, issued_at)
         not_before = numeric_date(claims, "nbf")
         if not_before is not None and not_before > now + self.leeway_seconds:
             raise AuthenticationFailed("The token is not valid yet.")
-        issued_at = numeric_date(claims, "iat")
         if issued_at is not None and issued_at > now + self.leeway_seconds:
             raise AuthenticationFailed("The token claims to be issued in the future.")
+
+    def check_expiry(self, expires_at: float, issued_at: float | None = None) -> float:
+        """A credential's expiry: not past, and within the maximum lifetime of its issue (of
+        now, when it does not say when it was issued). Returns the time it was judged at."""
+        now = self.clock()
+        if expires_at <= now - self.leeway_seconds:
+            raise AuthenticationFailed("The token has expired.")
+        start = now + self.leeway_seconds if issued_at is None else issued_at
+        if expires_at - start > self.max_lifetime_seconds:
+            raise AuthenticationFailed("The token's lifetime is longer than this service accepts.")
+        return now
 
     def check_not_past(self, instant: float, refusal: str) -> None:
         if instant <= self.clock() - self.leeway_seconds:

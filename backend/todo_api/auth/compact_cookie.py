@@ -7,7 +7,7 @@ from todo_api.auth.claims import TimeRules
 from todo_api.auth.cookie_cache import principal_from_session_cache
 from todo_api.auth.encoding import decode_segment, json_object, malformed
 from todo_api.auth.principal import Principal
-from todo_api.auth.shared_secrets import SharedSecrets
+from todo_api.auth.shared_secrets import SharedSecret
 from todo_api.errors import AuthenticationFailed
 
 _HEAD = b'{"session":{'
@@ -23,8 +23,8 @@ class CompactCookieReader:
     brace. The HMAC is checked over those bytes, and only those bytes are then trusted (never a
     second parse of the whole cookie), so no re-serialisation can differ from Better Auth's."""
 
-    def __init__(self, secrets: SharedSecrets, times: TimeRules) -> None:
-        self._secrets = secrets
+    def __init__(self, secret: SharedSecret, times: TimeRules) -> None:
+        self._secret = secret
         self._times = times
 
     def read(self, token: bytes) -> Principal:
@@ -37,8 +37,8 @@ class CompactCookieReader:
         if not session_data.endswith(b"}") or session_data == b"{}":
             raise malformed()
         signed = session_data[:-1] + _EXPIRES_AT + tail[1] + b"}"
-        if not self._secrets.signed_by_any(signed, decode_segment(tail[2])):
+        if not self._secret.signed(signed, decode_segment(tail[2])):
             raise AuthenticationFailed("The token's signature is not valid.")
         payload = json_object(signed)
-        self._times.check_not_past(int(tail[1]) / 1000, "The token has expired.")
+        self._times.check_expiry(int(tail[1]) / 1000)
         return principal_from_session_cache(payload, self._times)

@@ -31,15 +31,28 @@ def derive_session_key(secret: str) -> OctKey:
 
 class JweCookieReader:
     """Decrypted by joserfc, never by hand. As Better Auth does, the key is chosen by the
-    header's `kid` (the RFC 7638 thumbprint of the derived key): a cookie made with any of the
-    secrets decrypts, an unknown `kid` is refused; a cookie without a `kid` is tried with each
-    secret, current first. The payload then obeys the same rules as every cookie cache."""
+    header's `kid` (the RFC 7638 thumbprint of the derived key), an unknown `kid` is refused,
+    and a cookie without a `kid` is tried with each secret, current first. The payload then
+    obeys the same rules as every cookie cache.
 
-    def __init__(self, secrets: Sequence[str], times: TimeRules) -> None:
-        keys = [derive_session_key(secret) for secret in secrets]
+    Retired secrets (older BETTER_AUTH_SECRETS entries, a BETTER_AUTH_SECRET beside them) open
+    only this form, as in Better Auth, and only a cookie that expires within the cookie cache's
+    lifetime: one Better Auth made before the rotation, not one forged to last."""
+
+    def __init__(
+        self,
+        current: str,
+        retired: Sequence[str],
+        times: TimeRules,
+        *,
+        cookie_max_age_seconds: float,
+    ) -> None:
+        keys = [derive_session_key(secret) for secret in (current, *retired)]
         self._keys = tuple(keys)
+        self._current_key = keys[0]
         self._keys_by_kid = {key.thumbprint(): key for key in reversed(keys)}
         self._times = times
+        self._retired_horizon = cookie_max_age_seconds + times.leeway_seconds
 
     def read(self, token: bytes) -> Principal:
         header = json_object(decode_segment(token.partition(b".")[0]))
@@ -52,17 +65,24 @@ class JweCookieReader:
             candidates = (self._keys_by_kid[kid],)
         else:
             raise AuthenticationFailed("The token was encrypted with an unknown key.")
-        claims = json_object(self._decrypt(token, candidates))
+        key, plaintext = self._decrypt(token, candidates)
+        claims = json_object(plaintext)
         self._times.check_jwt_times(claims)
+        if key is not self._current_key and claims["exp"] > (
+            self._times.clock() + self._retired_horizon
+        ):
+            raise AuthenticationFailed(
+                "The token was encrypted with a retired secret and outlives the cookie cache."
+            )
         return principal_from_session_cache(claims, self._times)
 
     @staticmethod
-    def _decrypt(token: bytes, candidates: Sequence[OctKey]) -> bytes:
+    def _decrypt(token: bytes, candidates: Sequence[OctKey]) -> tuple[OctKey, bytes]:
         for key in candidates:
             try:
                 plaintext = jwe.decrypt_compact(token, key, registry=_REGISTRY).plaintext
             except (JoseError, ValueError, TypeError):
                 continue
             if plaintext is not None:
-                return plaintext
+                return key, plaintext
         raise AuthenticationFailed("The token could not be decrypted.")

@@ -76,7 +76,9 @@ class JwksClient:
     """Async JWKS cache in front of Better Auth's endpoint.
 
     - A known kid is answered from the cache at once; after `cache_ttl_seconds` the set is
-      refreshed in the background while the cached keys keep verifying.
+      refreshed in the background while the cached keys keep verifying, for at most
+      `max_stale_seconds` more: keys Better Auth may have withdrawn long ago stop verifying
+      (503 while the endpoint fails; the drop is logged once).
     - An unknown kid triggers a refetch, at most one per `min_refetch_interval_seconds`, so
       random kids cannot make us hammer Better Auth.
     - One fetch at a time (single flight): every caller that needs it awaits the same one.
@@ -95,11 +97,13 @@ class JwksClient:
         cache_ttl_seconds: float = 300,
         min_refetch_interval_seconds: float = 10,
         fetch_deadline_seconds: float = 3,
+        max_stale_seconds: float = 86400,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self._url = url
         self._http = http_client
         self._ttl = cache_ttl_seconds
+        self._usable_for = cache_ttl_seconds + max_stale_seconds
         self._min_interval = min_refetch_interval_seconds
         self._deadline = fetch_deadline_seconds
         self._clock = clock
@@ -112,9 +116,18 @@ class JwksClient:
     async def get_key(self, kid: str) -> VerificationKey:
         key = self._keys.get(kid)
         if key is not None:
-            if not self._is_fresh() and self._fetch is None and self._may_fetch():
+            if self._age() < self._ttl:
+                return key
+            if self._fetch is None and self._may_fetch():
                 self._start_fetch()  # a stale key is good enough while the set refreshes
-            return key
+            if self._age() < self._usable_for:
+                return key
+            self._keys = {}  # logged here, so once: only a successful fetch brings keys back
+            logger.error(
+                "JWKS keys dropped, not refreshed for JWKS_MAX_STALE_SECONDS past their TTL: "
+                "tokens signed with them are refused (503) until %s answers",
+                self._url,
+            )
         asked_at = self._clock()
         fetch = self._fetch
         if fetch is None and self._may_fetch():
@@ -155,8 +168,9 @@ class JwksClient:
         remaining = self._attempted_at + self._min_interval - self._clock()
         return max(1, math.ceil(remaining))
 
-    def _is_fresh(self) -> bool:
-        return self._fetched_at is not None and self._clock() - self._fetched_at < self._ttl
+    def _age(self) -> float:
+        """Seconds since the cached keys were fetched (infinite before the first fetch)."""
+        return math.inf if self._fetched_at is None else self._clock() - self._fetched_at
 
     def _may_fetch(self) -> bool:
         return (

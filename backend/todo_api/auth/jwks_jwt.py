@@ -22,6 +22,9 @@ JWKS_ALGORITHMS = frozenset(
 # Better Auth's names for the session cookie it signs with the JWKS key (cookies/jwt.ts).
 SESSION_CACHE_TYPE = "better-auth.session-cache+jwt"
 SESSION_CACHE_AUDIENCE = "better-auth:session-cache"
+# A session credential says it is a plain JWT or says nothing; any other type (an OAuth access
+# token's `at+jwt`, a logout token's) is another credential signed with the same keys.
+_SESSION_TYPES = (None, "JWT", SESSION_CACHE_TYPE)
 
 _EC_CURVE_BY_ALGORITHM = {"ES256": "secp256r1", "ES384": "secp384r1", "ES512": "secp521r1"}
 _ALGORITHMS: dict[str, Algorithm] = {
@@ -48,6 +51,8 @@ class JwksJwtReader:
         self._audience = audience
 
     async def read(self, jws: Jws, algorithm: str) -> Principal:
+        if jws.header.get("typ") not in _SESSION_TYPES:
+            raise AuthenticationFailed("The token's type is not accepted.")
         key = await self._key(jws.header, algorithm)
         if not _signature_matches(_ALGORITHMS[algorithm], jws, key):
             raise AuthenticationFailed("The token's signature is not valid.")

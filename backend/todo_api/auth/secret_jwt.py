@@ -5,7 +5,7 @@ from todo_api.auth.claims import TimeRules, check_audience, check_issuer
 from todo_api.auth.cookie_cache import principal_from_session_cache
 from todo_api.auth.jws import Jws
 from todo_api.auth.principal import Principal, principal_from_subject
-from todo_api.auth.shared_secrets import SharedSecrets
+from todo_api.auth.shared_secrets import SharedSecret
 from todo_api.errors import AuthenticationFailed
 
 
@@ -19,19 +19,19 @@ class SecretJwtReader:
 
     def __init__(
         self,
-        secrets: SharedSecrets,
+        secret: SharedSecret,
         times: TimeRules,
         *,
         issuer: str | None,
         audience: str | None,
     ) -> None:
-        self._secrets = secrets
+        self._secret = secret
         self._times = times
         self._issuer = issuer
         self._audience = audience
 
     def read(self, jws: Jws) -> Principal:
-        if not self._secrets.signed_by_any(jws.signing_input, jws.signature):
+        if not self._secret.signed(jws.signing_input, jws.signature):
             raise AuthenticationFailed("The token's signature is not valid.")
         claims = jws.claims()
         self._times.check_jwt_times(claims)

@@ -1,41 +1,34 @@
-"""The secrets Better Auth signs with: BETTER_AUTH_SECRET, or every BETTER_AUTH_SECRETS entry."""
+"""The secret Better Auth signs with (BETTER_AUTH_SECRET, or BETTER_AUTH_SECRETS' first entry)."""
 
 import hashlib
 import hmac
-from collections.abc import Sequence
 
 from jwt import PyJWTError
 from jwt.algorithms import HMACAlgorithm
 
 
-class SharedSecrets:
-    """The current secret first, then the older ones a rotation still accepts. A credential
-    signed with any of them verifies; HMACs are tried in that order, so a current one (the
-    usual case, and the benchmark's) costs one HMAC."""
+class SharedSecret:
+    """The secret in force. Better Auth signs its compact and jwt cookies and its HS256
+    tokens with this secret alone, and verifies them with it alone: so does this service."""
 
-    def __init__(self, secrets: Sequence[str]) -> None:
-        if not secrets:
-            raise ValueError("At least one shared secret is needed")
-        self.values: tuple[str, ...] = tuple(secrets)
-        self.hmac_keys: tuple[bytes, ...] = tuple(_hmac_key(secret) for secret in secrets)
+    def __init__(self, secret: str) -> None:
+        self._hmac_key = _hmac_key(secret)
 
-    def signed_by_any(self, message: bytes, signature: bytes) -> bool:
-        """True when `signature` is HMAC-SHA256 of `message` under one of the secrets."""
-        return any(
-            hmac.compare_digest(hmac.digest(key, message, hashlib.sha256), signature)
-            for key in self.hmac_keys
-        )
+    def signed(self, message: bytes, signature: bytes) -> bool:
+        """True when `signature` is HMAC-SHA256 of `message` under the secret."""
+        expected = hmac.digest(self._hmac_key, message, hashlib.sha256)
+        return hmac.compare_digest(expected, signature)
 
 
-def parse_better_auth_secrets(value: str) -> list[str]:
-    """The secrets of `BETTER_AUTH_SECRETS` ("<version>:<secret>,...", current first), in order.
+def parse_better_auth_secrets(value: str) -> dict[int, str]:
+    """The secrets of `BETTER_AUTH_SECRETS` ("<version>:<secret>,...", current first) by
+    version, in order.
 
     Better Auth's own format and rules (context/secret-utils.ts): entries split on commas and
     trimmed, the version a non-negative integer unique in the list, the secret non-empty.
     Errors name the entry's position or version, never a secret.
     """
-    secrets: list[str] = []
-    versions: set[int] = set()
+    secrets: dict[int, str] = {}
     for position, entry in enumerate(value.split(","), start=1):
         version, separator, secret = entry.strip().partition(":")
         if not separator or not version.strip().isdigit():
@@ -43,12 +36,11 @@ def parse_better_auth_secrets(value: str) -> list[str]:
                 f'BETTER_AUTH_SECRETS entry {position} is not "<version>:<secret>" '
                 "with a non-negative integer version"
             )
-        if int(version) in versions:
+        if int(version) in secrets:
             raise ValueError(f"BETTER_AUTH_SECRETS lists version {int(version)} twice")
         if not secret.strip():
             raise ValueError(f"BETTER_AUTH_SECRETS has an empty secret for version {int(version)}")
-        versions.add(int(version))
-        secrets.append(secret.strip())
+        secrets[int(version)] = secret.strip()
     return secrets
 
 

@@ -23,7 +23,7 @@ from todo_api.auth.jwks_jwt import JWKS_ALGORITHMS, JwksJwtReader
 from todo_api.auth.jws import split_jws
 from todo_api.auth.principal import Principal
 from todo_api.auth.secret_jwt import SecretJwtReader
-from todo_api.auth.shared_secrets import SharedSecrets
+from todo_api.auth.shared_secrets import SharedSecret
 from todo_api.errors import AuthenticationFailed
 
 # Better Auth splits a cookie-cache value over several cookies past ~4 KB; joined, a large
@@ -36,7 +36,7 @@ class TokenVerifier:
     """Verifies every credential form Better Auth makes (see the table above).
 
     `shared_secret` is the secret in force (BETTER_AUTH_SECRET, or the first entry of
-    BETTER_AUTH_SECRETS); `previous_secrets` are the older ones a rotation still accepts.
+    BETTER_AUTH_SECRETS); `retired_secrets` only decrypt jwe cookies (see jwe_cookie).
     Without a secret only JWKS-signed tokens verify; without a JWKS client, none of those.
     Time claims are checked against the injectable clock (PyJWT would use the real one).
     """
@@ -49,20 +49,24 @@ class TokenVerifier:
         issuer: str | None,
         audience: str | None,
         leeway_seconds: float = 30,
+        max_lifetime_seconds: float = 86400,
+        cookie_max_age_seconds: float = 300,
         clock: Callable[[], float] = time.time,
-        previous_secrets: Sequence[str] = (),
+        retired_secrets: Sequence[str] = (),
     ) -> None:
         if shared_secret is None and jwks is None:
             raise ValueError("TokenVerifier needs a shared secret, a JWKS client, or both")
-        times = TimeRules(clock, leeway_seconds)
+        times = TimeRules(clock, leeway_seconds, max_lifetime_seconds)
         self._secret_jwt: SecretJwtReader | None = None
         self._compact_cookie: CompactCookieReader | None = None
         self._jwe_cookie: JweCookieReader | None = None
         if shared_secret is not None:
-            secrets = SharedSecrets([shared_secret, *previous_secrets])
-            self._secret_jwt = SecretJwtReader(secrets, times, issuer=issuer, audience=audience)
-            self._compact_cookie = CompactCookieReader(secrets, times)
-            self._jwe_cookie = JweCookieReader(secrets.values, times)
+            secret = SharedSecret(shared_secret)
+            self._secret_jwt = SecretJwtReader(secret, times, issuer=issuer, audience=audience)
+            self._compact_cookie = CompactCookieReader(secret, times)
+            self._jwe_cookie = JweCookieReader(
+                shared_secret, retired_secrets, times, cookie_max_age_seconds=cookie_max_age_seconds
+            )
         self._jwks_jwt = (
             None if jwks is None else JwksJwtReader(jwks, times, issuer=issuer, audience=audience)
         )

@@ -8,6 +8,7 @@ import { redirect } from "next/navigation";
 import { SignJWT } from "jose";
 import { APIError } from "better-auth/api";
 import { auth } from "@/lib/auth";
+import { readSessionData } from "@/lib/session-cookie";
 import type { components } from "@/lib/api-types";
 
 export type Task = components["schemas"]["TaskPublic"];
@@ -22,7 +23,6 @@ export type TaskPage = { tasks: Task[]; total: number };
 const FETCH_TIMEOUT_MS = 5_000; // per attempt
 const MAX_ATTEMPTS = 3;
 const MAX_RETRY_WAIT_MS = 3_000; // a longer Retry-After is waited for only this long
-const SESSION_DATA_COOKIE = /^(?:__Secure-)?better-auth\.session_data(?:\.(\d+))?$/;
 
 type Credentials = { userId: string; token: string };
 
@@ -49,28 +49,17 @@ async function credentials(): Promise<Credentials | null> {
   }
 }
 
-// The cookie cache's value: `better-auth.session_data` (`__Secure-` prefixed over HTTPS), or its
-// chunks `.0`, `.1`, ... joined in index order when the session is too big for one cookie.
+// The cookie cache's value under Better Auth's own cookie name (`__Secure-` prefixed over
+// HTTPS): the fresh one Better Auth just set, else the browser's (lib/session-cookie.ts).
 async function sessionCookie(refreshed: Headers): Promise<string> {
   const fresh = refreshed.getSetCookie().map((line) => {
     const pair = line.split(";", 1)[0];
     const equals = pair.indexOf("=");
     return { name: pair.slice(0, equals), value: pair.slice(equals + 1) };
   });
+  const name = (await auth.$context).authCookies.sessionData.name;
   const current = (await cookies()).getAll();
-  return joinSessionData(fresh) ?? joinSessionData(current) ?? "";
-}
-
-function joinSessionData(cookieList: { name: string; value: string }[]): string | undefined {
-  const chunks = cookieList.flatMap(({ name, value }) => {
-    const match = SESSION_DATA_COOKIE.exec(name);
-    return match && value ? [{ index: Number(match[1] ?? 0), value }] : [];
-  });
-  if (chunks.length === 0) return undefined;
-  return chunks
-    .sort((a, b) => a.index - b.index)
-    .map((chunk) => chunk.value)
-    .join("");
+  return readSessionData(fresh, name) ?? readSessionData(current, name) ?? "";
 }
 
 // jose signs HS256 with bytes, not a string. The secret is the one Better Auth uses: the first

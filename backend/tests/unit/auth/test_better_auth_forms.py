@@ -107,7 +107,7 @@ async def make_verifier() -> AsyncIterator[MakeVerifier]:
         clients.append(httpx.AsyncClient(transport=transport))
         return TokenVerifier(
             shared_secret=secrets[0],
-            previous_secrets=secrets[1:],
+            retired_secrets=secrets[1:],
             jwks=JwksClient(f"{BASE_URL}/api/auth/jwks", clients[-1]),
             issuer=issuer,
             audience=BASE_URL,
@@ -294,7 +294,7 @@ def rotation_secrets() -> list[str]:
         _env_file=None, better_auth_secrets=FIXTURE["rotation"]["better_auth_secrets"]
     )  # type: ignore[call-arg]
     assert config.shared_secret is not None
-    return [config.shared_secret, *config.previous_secrets]
+    return [config.shared_secret, *config.retired_secrets.values()]
 
 
 ROTATION = [
@@ -305,16 +305,40 @@ ROTATION = [
 
 
 @pytest.mark.parametrize(("when", "strategy"), ROTATION)
-async def test_cookies_from_before_and_after_a_rotation_verify_with_better_auth_secrets(
+async def test_after_a_rotation_the_old_secret_opens_only_its_jwe_cookies(
     when: str, strategy: str, make_verifier: MakeVerifier
 ) -> None:
     case = FIXTURE["rotation"][when][strategy]
-    principal = await make_verifier(secrets=rotation_secrets()).verify(case["session_data"])
-    assert principal.user_id == case["user_id"]
-    # Only the secret it was made with opens it: old before the rotation, new after.
+    # Made with the old secret before the rotation, with the new one after.
     made_with, not_made_with = (OLD_SECRET, SECRET) if when == "before" else (SECRET, OLD_SECRET)
-    assert (await make_verifier(secrets=[made_with]).verify(case["session_data"])) == principal
+    principal = await make_verifier(secrets=[made_with]).verify(case["session_data"])
+    assert principal.user_id == case["user_id"]
     await refused(make_verifier(secrets=[not_made_with]), case["session_data"])
+    # Better Auth, configured "2:<new>,1:<old>", reads compact and jwt cookies with the new
+    # secret only and decrypts jwe cookies with either.
+    rotated = make_verifier(secrets=rotation_secrets())
+    if when == "after" or strategy == "jwe":
+        assert await rotated.verify(case["session_data"]) == principal
+    else:
+        assert "signature" in await refused(rotated, case["session_data"])
+
+
+async def test_an_old_secrets_jwe_cookie_is_refused_past_the_cookie_cache_lifetime(
+    make_verifier: MakeVerifier,
+) -> None:
+    case = FIXTURE["rotation"]["before"]["jwe"]
+    payload = read_jwe_cookie(case["session_data"], OLD_SECRET)
+    assert payload["exp"] - payload["iat"] == 300  # Better Auth's default cookie cache maxAge
+    last_accepted = CAPTURED_AT + 300 + LEEWAY  # the default COOKIE_CACHE_MAX_AGE_SECONDS
+    verifier = make_verifier(secrets=rotation_secrets())
+    for secret in (OLD_SECRET, SECRET):
+        cookie = jwe_cookie(payload | {"exp": last_accepted}, secret)
+        assert (await verifier.verify(cookie)).user_id == case["user_id"]
+    forged = jwe_cookie(payload | {"exp": last_accepted + 1}, OLD_SECRET)
+    assert "retired" in await refused(verifier, forged)
+    # With the current secret, the same cookie is read.
+    cookie = jwe_cookie(payload | {"exp": last_accepted + 1}, SECRET)
+    assert (await verifier.verify(cookie)).user_id == case["user_id"]
 
 
 async def test_a_jwe_without_kid_is_tried_with_every_secret(make_verifier: MakeVerifier) -> None:
@@ -322,6 +346,8 @@ async def test_a_jwe_without_kid_is_tried_with_every_secret(make_verifier: MakeV
     old_without_kid = jwe_cookie(payload, OLD_SECRET, with_kid=False)
     assert (await make_verifier(secrets=[SECRET, OLD_SECRET]).verify(old_without_kid)).user_id
     await refused(make_verifier(secrets=[SECRET]), old_without_kid)
+    forged = jwe_cookie(payload | {"exp": CAPTURED_AT + 3600}, OLD_SECRET, with_kid=False)
+    assert "retired" in await refused(make_verifier(secrets=[SECRET, OLD_SECRET]), forged)
 
 
 async def test_a_jwe_with_an_unknown_kid_is_refused(make_verifier: MakeVerifier) -> None:
@@ -392,3 +418,15 @@ async def test_a_jwe_outside_better_auths_algorithms_is_refused_before_decryptio
     segments = COOKIES["jwe"]["session_data"].split(".")
     segments[0] = jwt.utils.base64url_encode(json.dumps(header).encode()).decode()
     assert "encryption algorithm" in await refused(make_verifier(), ".".join(segments))
+
+
+async def test_cookies_made_to_outlive_the_maximum_lifetime_are_refused(
+    make_verifier: MakeVerifier,
+) -> None:
+    century = 100 * 365 * 86400
+    session_data, _, _ = read_compact_cookie(COOKIES["compact"]["session_data"])
+    compact = compact_cookie(session_data, int((CAPTURED_AT + century) * 1000), SECRET)
+    assert "lifetime" in await refused(make_verifier(), compact)
+    payload = read_jwe_cookie(COOKIES["jwe"]["session_data"], SECRET)
+    encrypted = jwe_cookie(payload | {"exp": CAPTURED_AT + century}, SECRET)
+    assert "lifetime" in await refused(make_verifier(), encrypted)

@@ -187,6 +187,47 @@ async def test_outage_with_a_cached_key_still_verifies(
         await jwks.get_key("unknown-kid")
 
 
+async def test_cached_keys_stop_verifying_once_stale_past_the_limit(
+    jwks_server: LoopbackJwksServer,
+    http_client: httpx.AsyncClient,
+    clock: ManualClock,
+    ed25519_key: SigningKey,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    max_stale = 3600
+    jwks = JwksClient(
+        jwks_server.url,
+        http_client,
+        cache_ttl_seconds=TTL,
+        min_refetch_interval_seconds=MIN_INTERVAL,
+        max_stale_seconds=max_stale,
+        clock=clock,
+    )
+    jwks_server.serve(key_set(ed25519_key))
+    await jwks.get_key(ed25519_key.kid)
+    jwks_server.respond_with(500, b"")
+
+    clock.advance(TTL + max_stale - 1)
+    assert (await jwks.get_key(ed25519_key.kid)).kid == ed25519_key.kid  # served before it
+    await asyncio.sleep(0.2)  # the background fetch fails
+    clock.advance(1)
+    for _ in range(3):
+        with pytest.raises(BackendUnavailable) as refusal:
+            await jwks.get_key(ed25519_key.kid)
+        assert refusal.value.retry_after_seconds is not None
+        assert refusal.value.retry_after_seconds >= 1
+    dropped = [record for record in caplog.records if "JWKS_MAX_STALE_SECONDS" in record.message]
+    assert len(dropped) == 1  # once, not per request
+    clock.advance(MIN_INTERVAL)  # a failing fetch per interval does not log the drop again
+    with pytest.raises(BackendUnavailable):
+        await jwks.get_key(ed25519_key.kid)
+    assert sum("JWKS_MAX_STALE_SECONDS" in record.message for record in caplog.records) == 1
+
+    jwks_server.serve(key_set(ed25519_key))  # the key server answers again
+    clock.advance(MIN_INTERVAL)
+    assert (await jwks.get_key(ed25519_key.kid)).kid == ed25519_key.kid
+
+
 async def test_recovers_after_an_outage(
     jwks: JwksClient, jwks_server: LoopbackJwksServer, clock: ManualClock, ed25519_key: SigningKey
 ) -> None:

@@ -101,6 +101,16 @@ def flip_first_signature_char(token: str) -> str:
 
 
 P384_KEY = new_ec_key("p384-key", ec.SECP384R1(), "ES384")
+MAX_LIFETIME = 86400  # the default of MAX_CREDENTIAL_LIFETIME_SECONDS
+CENTURY = 100 * 365 * 86400
+
+
+def typed(key: SigningKey, typ: object) -> str:
+    """A valid plugin-shaped token from `key` whose header says `typ`."""
+    return jwt.encode(
+        claims(), key.private_key, algorithm=key.algorithm, headers={"kid": key.kid, "typ": typ}
+    )
+
 
 REFUSED: list[tuple[str, Callable[[KeyRing], str]]] = [
     ("garbage", lambda _: "not-a-token"),
@@ -180,6 +190,21 @@ REFUSED: list[tuple[str, Callable[[KeyRing], str]]] = [
     ("ES384 header, P-256 key", lambda k: P384_KEY.sign(claims(), kid=k.p256.kid)),
     ("ES256 header, RSA key", lambda k: k.p256.sign(claims(), kid=RSA_WITHOUT_ALG_KID)),
     ("PS256 header, JWK declares RS256", lambda k: k.rsa.sign(claims(), algorithm="PS256")),
+    ("typ at+jwt (an OAuth access token)", lambda k: typed(k.ed25519, "at+jwt")),
+    ("typ logout+jwt", lambda k: typed(k.p256, "logout+jwt")),
+    ("typ lower-case jwt", lambda k: typed(k.rsa, "jwt")),
+    ("typ a list", lambda k: typed(k.ed25519, ["JWT"])),
+    ("100 years, shared secret", lambda _: shared_secret_token(claims(exp=NOW + CENTURY))),
+    ("100 years, JWKS", lambda k: k.ed25519.sign(claims(exp=NOW + CENTURY))),
+    ("100 years, no iat", lambda _: shared_secret_token(claims(iat=None, exp=NOW + CENTURY))),
+    (
+        "a second past the maximum lifetime after iat",
+        lambda _: shared_secret_token(claims(iat=NOW - 60, exp=NOW - 60 + MAX_LIFETIME + 1)),
+    ),
+    (
+        "no iat, past the maximum lifetime from now",
+        lambda k: k.p256.sign(claims(iat=None, exp=NOW + LEEWAY + MAX_LIFETIME + 1)),
+    ),
 ]
 
 
@@ -384,3 +409,19 @@ async def test_odd_claim_types_only_ever_raise_authentication_failed(
         except AuthenticationFailed:
             continue
         assert principal.user_id == USER_ID or principal.user_id == value
+
+
+@pytest.mark.parametrize("typ", [None, "JWT"])
+async def test_accepts_jwks_tokens_typed_as_a_plain_jwt_or_untyped(
+    typ: str | None, keys: KeyRing, verifier: TokenVerifier
+) -> None:
+    assert await verifier.verify(typed(keys.ed25519, typ)) == ACCEPTED_PRINCIPAL
+
+
+async def test_accepts_a_lifetime_of_exactly_the_maximum(
+    keys: KeyRing, verifier: TokenVerifier
+) -> None:
+    full_day = claims(iat=NOW - 60, exp=NOW - 60 + MAX_LIFETIME)
+    assert await verifier.verify(shared_secret_token(full_day)) == ACCEPTED_PRINCIPAL
+    no_iat = claims(iat=None, exp=NOW + LEEWAY + MAX_LIFETIME)
+    assert await verifier.verify(keys.ed25519.sign(no_iat)) == ACCEPTED_PRINCIPAL
