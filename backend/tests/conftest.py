@@ -27,6 +27,9 @@ from todo_api.main import create_app
 from todo_api.migrations import migrate_database
 from todo_api.models import Task
 
+# A well-formed ETag that no task has: a conditional write with it matches nothing.
+STALE_TAG = '"2001-01-01T00:00:00Z"'
+
 TEST_SECRET = "test-secret-for-the-suite-0123456789abcdef"
 ALICE = "PkT4IjEnSg188RUyeRggOZiHz5miNZE2"
 BOB = "bob_0123456789"
