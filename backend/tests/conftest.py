@@ -18,6 +18,7 @@ from tests.support.databases import (
     postgres_unreachable_reason,
     sqlite_url,
 )
+from tests.support.declared_responses import declared_response_check
 from tests.support.pgbouncer import PgBouncer, pgbouncer_executable, running_pgbouncer
 from tests.support.postgres_admin import with_host_and_port
 from tests.support.requirements import is_required, missing
@@ -152,6 +153,7 @@ async def serving(
             transport=httpx.ASGITransport(app=app, raise_app_exceptions=False),
             base_url="http://testserver",
             headers={"Authorization": f"Bearer {token_for(user_id)}"},
+            event_hooks={"response": [declared_response_check(app)]},
         ) as client,
     ):
         yield app, client
@@ -167,6 +169,7 @@ async def client_for(clean_app: FastAPI) -> AsyncIterator[Callable[[str], httpx.
             transport=httpx.ASGITransport(app=clean_app, raise_app_exceptions=False),
             base_url="http://testserver",
             headers={"Authorization": f"Bearer {token_for(user_id)}"},
+            event_hooks={"response": [declared_response_check(clean_app)]},
         )
         clients.append(client)
         return client

@@ -9,8 +9,8 @@ from todo_api.errors import AuthenticationFailed
 from todo_api.schemas.problem import MISSING_TOKEN
 
 # Documented in OpenAPI on every operation served by HeadFirstRoute (api/openapi.py).
-# Not FastAPI's HTTPBearer dependency: one dependency less per request measured 6% fewer
-# instructions per get, and its missing-token answer would not be our problem body.
+# Not FastAPI's HTTPBearer dependency: it would be one more dependency resolved per request
+# (specs/performance.md), and its missing-token answer would not be our problem body.
 BEARER_SCHEME_NAME = "BetterAuthBearer"
 BEARER_SCHEME = HTTPBearer(
     bearerFormat="JWT",
