@@ -6,17 +6,7 @@ from http import HTTPStatus
 
 from pydantic import BaseModel, Field
 
-from todo_api.errors import (
-    AccessDenied,
-    AuthenticationFailed,
-    BackendUnavailable,
-    DatabaseUnavailable,
-    DomainError,
-    IdempotencyKeyInUse,
-    IdempotencyKeyReused,
-    PreconditionFailed,
-    TaskNotFound,
-)
+from todo_api import errors
 
 # RFC 9110 reason phrases, fixed here: Python's HTTPStatus renamed some between versions,
 # and the published contract must not change with the interpreter.
@@ -35,7 +25,7 @@ class ProblemType:
     status: int
     code: str
     detail: str
-    raised_as: type[DomainError] | None = None
+    raised_as: type[errors.DomainError] | None = None
 
     @property
     def title(self) -> str:
@@ -49,7 +39,7 @@ MISSING_TOKEN = ProblemType(
     401,
     "AUTH_FAILED",
     "Send a Better Auth token as 'Authorization: Bearer <token>'.",
-    AuthenticationFailed,
+    errors.AuthenticationFailed,
 )
 # `{max_body_bytes}` is the limit in force (Settings.max_body_bytes).
 BODY_TOO_LARGE = ProblemType(
@@ -66,25 +56,39 @@ UNEXPECTED = ProblemType(500, "INTERNAL_ERROR", "An unexpected error occurred; i
 PROBLEM_TYPES = (
     BAD_REQUEST,
     MISSING_TOKEN,
-    ProblemType(403, "ACCESS_DENIED", AccessDenied().detail, AccessDenied),
-    ProblemType(404, "NOT_FOUND", TaskNotFound().detail, TaskNotFound),
+    ProblemType(403, "ACCESS_DENIED", errors.AccessDenied().detail, errors.AccessDenied),
+    ProblemType(404, "NOT_FOUND", errors.TaskNotFound().detail, errors.TaskNotFound),
     ProblemType(405, "METHOD_NOT_ALLOWED", "Method Not Allowed"),
     ProblemType(408, "REQUEST_TIMEOUT", "Request Timeout"),
-    ProblemType(409, "IDEMPOTENCY_KEY_IN_USE", IdempotencyKeyInUse().detail, IdempotencyKeyInUse),
-    ProblemType(412, "PRECONDITION_FAILED", PreconditionFailed().detail, PreconditionFailed),
+    ProblemType(
+        409,
+        "IDEMPOTENCY_KEY_IN_USE",
+        errors.IdempotencyKeyInUse().detail,
+        errors.IdempotencyKeyInUse,
+    ),
+    ProblemType(
+        412, "PRECONDITION_FAILED", errors.PreconditionFailed().detail, errors.PreconditionFailed
+    ),
     BODY_TOO_LARGE,
     NOT_JSON,
     INVALID_TASK,
-    ProblemType(422, "IDEMPOTENCY_KEY_REUSED", IdempotencyKeyReused().detail, IdempotencyKeyReused),
+    ProblemType(
+        422,
+        "IDEMPOTENCY_KEY_REUSED",
+        errors.IdempotencyKeyReused().detail,
+        errors.IdempotencyKeyReused,
+    ),
     ProblemType(431, "HEADERS_TOO_LARGE", "Request Header Fields Too Large"),
     UNEXPECTED,
-    ProblemType(503, "BACKEND_UNAVAILABLE", DatabaseUnavailable().detail, BackendUnavailable),
+    ProblemType(
+        503, "BACKEND_UNAVAILABLE", errors.DatabaseUnavailable().detail, errors.BackendUnavailable
+    ),
 )
 BY_STATUS = {kind.status: kind for kind in reversed(PROBLEM_TYPES)}
 _BY_ERROR = {kind.raised_as: kind for kind in PROBLEM_TYPES if kind.raised_as is not None}
 
 
-def problem_type_of(error: DomainError) -> ProblemType:
+def problem_type_of(error: errors.DomainError) -> ProblemType:
     """The entry of the error's class or of its nearest listed ancestor; else a 500."""
     for cls in type(error).__mro__:
         if (kind := _BY_ERROR.get(cls)) is not None:
