@@ -8,12 +8,11 @@ import uuid
 from collections.abc import AsyncIterator
 from typing import Annotated
 
-from fastapi import Depends, HTTPException, Path, Request
+from fastapi import Depends, Path, Request
 
 from todo_api.database import Database
 from todo_api.models.task import USER_ID_MAX_LENGTH, USER_ID_PATTERN
 from todo_api.repositories.task_repository import TaskRepository
-from todo_api.schemas.problem import NOT_JSON
 from todo_api.services.task_service import TaskService
 
 UserIdPath = Annotated[
@@ -38,11 +37,3 @@ async def open_task_service(request: Request, user_id: UserIdPath) -> AsyncItera
 # scope="function": the session closes when the handler returns, before the response is
 # sent, so its connection is back in the pool while the response goes out.
 TaskServiceDep = Annotated[TaskService, Depends(open_task_service, scope="function")]
-
-
-async def require_json_body(request: Request) -> None:
-    """Refuse bodies in a format the API does not speak, before reading them."""
-    content_type = request.headers.get("content-type", "")
-    media_type = content_type.split(";", 1)[0].strip().lower()
-    if media_type != "application/json" and not media_type.endswith("+json"):
-        raise HTTPException(415, NOT_JSON.detail)

@@ -3,9 +3,9 @@
 FastAPI reads and parses the body before it resolves dependencies, so a check made in a
 dependency would answer a malformed body (and let the server send `100 Continue`) before
 knowing who asks. This class runs first, in the spec's order: 401 (token), 403 (path user),
-400 (a repeated query parameter, a malformed optional header the handler declares), and only
-then the body (400/415/422) and the handler. A `Content-Length` over the limit is refused
-earlier still, by BodyLimitMiddleware, without reading anything.
+400 (a repeated query parameter, a malformed optional header the handler takes), 415 (a body
+not sent as JSON), and only then the body (400/422) and the handler. A `Content-Length` over
+the limit is refused earlier still, by BodyLimitMiddleware, without reading anything.
 
 After it, the path user is the caller: the handler's dependencies take `user_id` from the path.
 """
@@ -19,6 +19,7 @@ from fastapi.routing import APIRoute
 from todo_api.api.auth import authenticate
 from todo_api.api.optional_header import OptionalHeader
 from todo_api.errors import AccessDenied
+from todo_api.schemas.problem import NOT_JSON
 
 Handler = Callable[[Request], Coroutine[Any, Any, Response]]
 
@@ -31,6 +32,7 @@ class HeadFirstRoute(APIRoute):
         headers = [
             d.call for d in self.dependant.dependencies if isinstance(d.call, OptionalHeader)
         ]
+        takes_body = self.body_field is not None
 
         async def head_first_handler(request: Request) -> Response:
             principal = await authenticate(request)
@@ -41,9 +43,18 @@ class HeadFirstRoute(APIRoute):
             for header in headers:
                 if (value := request.headers.get(header.name)) is not None:
                     header.parse(value)
+            if takes_body:
+                _refuse_unless_json(request)
             return await read_and_handle(request)
 
         return head_first_handler
+
+
+def _refuse_unless_json(request: Request) -> None:
+    content_type = request.headers.get("content-type", "")
+    media_type = content_type.split(";", 1)[0].strip().lower()
+    if media_type != "application/json" and not media_type.endswith("+json"):
+        raise HTTPException(415, NOT_JSON.detail)
 
 
 def _refuse_repeated_parameters(request: Request) -> None:

@@ -2,9 +2,9 @@
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query, Request, Response, status
+from fastapi import APIRouter, Query, Request, Response, status
 
-from todo_api.api.deps import TaskIdPath, TaskServiceDep, require_json_body
+from todo_api.api.deps import TaskIdPath, TaskServiceDep
 from todo_api.api.etag import IfMatch
 from todo_api.api.head_first_route import HeadFirstRoute
 from todo_api.api.idempotency_key import IdempotencyKey
@@ -49,7 +49,6 @@ async def list_tasks(
     "",
     summary="Create a task",
     status_code=status.HTTP_201_CREATED,
-    dependencies=[Depends(require_json_body)],
     responses=success_response(201, TaskPublic, "Location", "ETag")
     | problem_responses(400, 409, 413, 415, 422),
 )
@@ -73,7 +72,6 @@ async def get_task(service: TaskServiceDep, task_id: TaskIdPath) -> Response:
 @router.put(
     "/{task_id}",
     summary="Replace a task (every field required)",
-    dependencies=[Depends(require_json_body)],
     responses=success_response(200, TaskPublic, "ETag")
     | problem_responses(400, 404, 412, 413, 415, 422),
 )
