@@ -18,6 +18,7 @@ from tests.support.databases import (
     postgres_unreachable_reason,
     sqlite_url,
 )
+from tests.support.declared_responses import declared_response_check
 from tests.support.pgbouncer import PgBouncer, pgbouncer_executable, running_pgbouncer
 from tests.support.postgres_admin import with_host_and_port
 from tests.support.requirements import is_required, missing
@@ -26,6 +27,9 @@ from todo_api.config import Settings
 from todo_api.db.migrations import migrate_database
 from todo_api.main import create_app
 from todo_api.models import Task
+
+# A well-formed ETag that no task has: a conditional write with it matches nothing.
+STALE_TAG = '"2001-01-01T00:00:00Z"'
 
 TEST_SECRET = "test-secret-for-the-suite-0123456789abcdef"
 ALICE = "PkT4IjEnSg188RUyeRggOZiHz5miNZE2"
@@ -149,6 +153,7 @@ async def serving(
             transport=httpx.ASGITransport(app=app, raise_app_exceptions=False),
             base_url="http://testserver",
             headers={"Authorization": f"Bearer {token_for(user_id)}"},
+            event_hooks={"response": [declared_response_check(app)]},
         ) as client,
     ):
         yield app, client
@@ -164,6 +169,7 @@ async def client_for(clean_app: FastAPI) -> AsyncIterator[Callable[[str], httpx.
             transport=httpx.ASGITransport(app=clean_app, raise_app_exceptions=False),
             base_url="http://testserver",
             headers={"Authorization": f"Bearer {token_for(user_id)}"},
+            event_hooks={"response": [declared_response_check(clean_app)]},
         )
         clients.append(client)
         return client

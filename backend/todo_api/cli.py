@@ -20,7 +20,7 @@ from fastapi import APIRouter, FastAPI
 from pydantic import ValidationError
 
 from todo_api.auth.development_token import mint_development_token
-from todo_api.config import DatabaseSettings, Settings
+from todo_api.config import MAX_PORT, DatabaseSettings, Settings
 from todo_api.db.engine import create_engine
 from todo_api.db.failure_cause import diagnose, one_line
 from todo_api.db.migrations import migrate_database
@@ -97,9 +97,9 @@ def _port(value: str) -> int:
         port = int(value)
     except ValueError:
         port = 0
-    if not 1 <= port <= 65535:
+    if not 1 <= port <= MAX_PORT:
         raise argparse.ArgumentTypeError(
-            f"not a TCP port (1-65535): {value!r} (from --port or PORT)"
+            f"not a TCP port (1-{MAX_PORT}): {value!r} (from --port or PORT)"
         )
     return port
 

@@ -1,14 +1,12 @@
 """Domain errors raised below the HTTP layer.
 
-Each error carries the machine `code` the clients map; `api/problems.py` is the one place
-that turns them into HTTP responses, so nothing here knows about status codes.
+Nothing here knows about HTTP: `schemas/problem.py` gives each error its status and machine
+code, and `api/problems.py` turns them into responses.
 """
 
 
 class DomainError(Exception):
-    """Base class: `code` is the stable machine code, the message a human sentence."""
-
-    code = "INTERNAL_ERROR"
+    """Base class: the message is a human sentence."""
 
     def __init__(self, detail: str) -> None:
         super().__init__(detail)
@@ -16,16 +14,12 @@ class DomainError(Exception):
 
 
 class TaskNotFound(DomainError):
-    code = "NOT_FOUND"
-
     def __init__(self) -> None:
         # One sentence for "missing" and "someone else's": the answer must not tell them apart.
         super().__init__("Task not found.")
 
 
 class PreconditionFailed(DomainError):
-    code = "PRECONDITION_FAILED"
-
     def __init__(self) -> None:
         super().__init__(
             "The task has changed since the ETag in If-Match was issued; fetch it again."
@@ -33,8 +27,6 @@ class PreconditionFailed(DomainError):
 
 
 class IdempotencyKeyReused(DomainError):
-    code = "IDEMPOTENCY_KEY_REUSED"
-
     def __init__(self) -> None:
         super().__init__(
             "This Idempotency-Key was already used to create a task from another request "
@@ -44,8 +36,6 @@ class IdempotencyKeyReused(DomainError):
 
 class IdempotencyKeyInUse(DomainError):
     """The key's create could neither be made nor found (its task was deleted meanwhile)."""
-
-    code = "IDEMPOTENCY_KEY_IN_USE"
 
     def __init__(self) -> None:
         super().__init__(
@@ -57,24 +47,18 @@ class IdempotencyKeyInUse(DomainError):
 class AuthenticationFailed(DomainError):
     """No usable credentials. `token_sent` tells whether a token was presented at all."""
 
-    code = "AUTH_FAILED"
-
     def __init__(self, detail: str, *, token_sent: bool = True) -> None:
         super().__init__(detail)
         self.token_sent = token_sent
 
 
 class AccessDenied(DomainError):
-    code = "ACCESS_DENIED"
-
     def __init__(self) -> None:
         super().__init__("The token does not belong to the user in the path.")
 
 
 class BackendUnavailable(DomainError):
     """A dependency (database, Better Auth's JWKS endpoint) did not answer in time."""
-
-    code = "BACKEND_UNAVAILABLE"
 
     def __init__(self, detail: str, *, retry_after_seconds: int | None = None) -> None:
         super().__init__(detail)

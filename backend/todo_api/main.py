@@ -62,7 +62,7 @@ def create_app(settings: Settings | None = None, *, started_by_serve: bool = Fal
     )
     app.state.settings = settings
     install_problem_handlers(app, retry_after_seconds=settings.db_retry_after_seconds)
-    install_openapi(app)
+    install_openapi(app, max_body_bytes=settings.max_body_bytes)
     install_docs(app)
     app.include_router(health.router)
     app.include_router(tasks.router, prefix="/api/v1")

@@ -13,7 +13,7 @@ import httpx
 import pytest
 from sqlalchemy.engine import make_url
 
-from tests.conftest import ALICE, make_settings, serving
+from tests.conftest import ALICE, STALE_TAG, make_settings, serving
 from tests.support.databases import fresh_postgres_database_or_skip
 from tests.support.postgres_admin import migrate, with_host_and_port
 from tests.support.tcp_proxy import TcpProxy
@@ -108,7 +108,7 @@ async def test_a_page_past_the_end_asks_for_the_total_separately(counted: Counte
 async def test_a_stale_conditional_write_takes_a_second_look(counted: Counted) -> None:
     task_id = await first_task(counted.client)
     status, round_trips = await counted.round_trips_of(
-        counted.client.delete(f"{TASKS}/{task_id}", headers={"If-Match": '"1"'})
+        counted.client.delete(f"{TASKS}/{task_id}", headers={"If-Match": STALE_TAG})
     )
     assert (status, round_trips) == (412, 2)  # the write matched nothing: gone, or changed?
 

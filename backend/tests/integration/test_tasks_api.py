@@ -6,7 +6,7 @@ from collections.abc import Callable
 import httpx
 import pytest
 
-from tests.conftest import ALICE, BOB
+from tests.conftest import ALICE, BOB, STALE_TAG
 
 TASKS = f"/api/v1/{ALICE}/tasks"
 ClientFor = Callable[[str], httpx.AsyncClient]
@@ -309,7 +309,9 @@ class TestConditionalWrites:
         assert star.status_code == 200
         etag = star.headers["etag"]
         listed = await client.put(
-            f"{TASKS}/{task['id']}", json=body, headers={"If-Match": f'"1", {etag}'}
+            f"{TASKS}/{task['id']}",
+            json=body,
+            headers={"If-Match": f'"2001-01-01T00:00:00Z", {etag}'},
         )
         assert listed.status_code == 200
         weak = await client.put(
@@ -341,7 +343,7 @@ class TestConditionalWrites:
     async def test_conditional_write_on_a_missing_task_is_404(
         self, client: httpx.AsyncClient
     ) -> None:
-        response = await client.delete(f"{TASKS}/{uuid.uuid4()}", headers={"If-Match": '"1"'})
+        response = await client.delete(f"{TASKS}/{uuid.uuid4()}", headers={"If-Match": STALE_TAG})
         assert_problem(response, 404, "NOT_FOUND")
 
 

@@ -6,10 +6,11 @@ from fastapi.openapi.models import HTTPBearer
 from todo_api.auth.principal import Principal
 from todo_api.auth.token_verifier import TokenVerifier
 from todo_api.errors import AuthenticationFailed
+from todo_api.schemas.problem import MISSING_TOKEN
 
-# Documented in OpenAPI on every operation served by AuthenticatedRoute (api/openapi.py).
-# Not FastAPI's HTTPBearer dependency: one dependency less per request measured 6% fewer
-# instructions per get, and its missing-token answer would not be our problem body.
+# Documented in OpenAPI on every operation served by HeadFirstRoute (api/openapi.py).
+# Not FastAPI's HTTPBearer dependency: it would be one more dependency resolved per request
+# (specs/performance.md), and its missing-token answer would not be our problem body.
 BEARER_SCHEME_NAME = "BetterAuthBearer"
 BEARER_SCHEME = HTTPBearer(
     bearerFormat="JWT",
@@ -22,7 +23,7 @@ BEARER_SCHEME = HTTPBearer(
 async def authenticate(request: Request) -> Principal:
     """The caller, from a token the app's verifier (`app.state.token_verifier`) accepts.
 
-    Called by AuthenticatedRoute before FastAPI reads the body or validates the path.
+    Called by HeadFirstRoute before FastAPI reads the body or validates the path.
     """
     credentials = [value for name, value in request.scope["headers"] if name == b"authorization"]
     if len(credentials) > 1:
@@ -32,8 +33,6 @@ async def authenticate(request: Request) -> Principal:
     scheme, _, token = header.partition(" ")
     token = token.strip(" \t")
     if scheme.lower() != "bearer" or not token:
-        raise AuthenticationFailed(
-            "Send a Better Auth token as 'Authorization: Bearer <token>'.", token_sent=False
-        )
+        raise AuthenticationFailed(MISSING_TOKEN.detail, token_sent=False)
     verifier: TokenVerifier = request.app.state.token_verifier
     return await verifier.verify(token)

@@ -2,8 +2,9 @@
 
 FastAPI documents a 422 `HTTPValidationError` on every operation with parameters; this API
 answers bad path/query/header values with 400 and bad bodies with 422, both as `Problem`
-bodies in `application/problem+json`. The bearer scheme is added to the operations that
-authenticate. The document is built once and cached.
+bodies in `application/problem+json`, each with an example from the problem table. The bearer
+scheme and the optional headers are added to the operations of a HeadFirstRoute, from the
+route itself. The document is built once and cached.
 """
 
 from collections.abc import Sequence
@@ -15,14 +16,21 @@ from fastapi.routing import iter_route_contexts
 from starlette.routing import BaseRoute
 
 from todo_api.api.auth import BEARER_SCHEME, BEARER_SCHEME_NAME
-from todo_api.api.authenticated_route import AuthenticatedRoute
+from todo_api.api.head_first_route import HeadFirstRoute
+from todo_api.api.optional_header import OptionalHeader
 from todo_api.api.problems import PROBLEM_MEDIA_TYPE
+from todo_api.schemas.problem import BY_STATUS, Problem
 
 _PROBLEM_REF = "#/components/schemas/Problem"
 _FASTAPI_VALIDATION_SCHEMAS = ("HTTPValidationError", "ValidationError")
+_REQUEST_ID_EXAMPLE = "9f1c2b7e4d0a4f7c8e5b6a3d2c1b0a99"
+_EXAMPLE_ERRORS = {
+    400: [{"loc": "query.limit", "message": "Input should be less than or equal to 1000"}],
+    422: [{"loc": "body.title", "message": "must contain a visible character"}],
+}
 
 
-def install_openapi(app: FastAPI) -> None:
+def install_openapi(app: FastAPI, *, max_body_bytes: int) -> None:
     def openapi() -> dict[str, Any]:
         if app.openapi_schema is None:
             document = get_openapi(
@@ -32,25 +40,48 @@ def install_openapi(app: FastAPI) -> None:
                 routes=app.routes,
                 tags=app.openapi_tags,
             )
-            _use_problem_responses(document)
-            _document_bearer_auth(document, app.routes)
+            _use_problem_responses(document, max_body_bytes)
+            _document_head_first_routes(document, app.routes)
             app.openapi_schema = document
         return app.openapi_schema
 
     app.openapi = openapi  # type: ignore[method-assign]
 
 
-def _document_bearer_auth(document: dict[str, Any], routes: Sequence[BaseRoute]) -> None:
-    """The bearer scheme on exactly the operations served by an AuthenticatedRoute."""
+def problem_example(status: int, max_body_bytes: int) -> dict[str, Any]:
+    kind = BY_STATUS[status]
+    example = Problem(
+        title=kind.title,
+        status=status,
+        detail=kind.detail.format(max_body_bytes=max_body_bytes),
+        code=kind.code,
+        request_id=_REQUEST_ID_EXAMPLE,
+        errors=_EXAMPLE_ERRORS.get(status),
+    )
+    return example.model_dump(exclude_none=True)
+
+
+def _document_head_first_routes(document: dict[str, Any], routes: Sequence[BaseRoute]) -> None:
+    """The bearer scheme, and the optional headers each handler takes, on every operation
+    served by a HeadFirstRoute."""
     paths = document.get("paths", {})
     secured = False
     # iter_route_contexts sees through included routers, with their prefixes applied.
     for route in iter_route_contexts(routes):
         endpoint = route.original_route
-        if isinstance(endpoint, AuthenticatedRoute) and route.path in paths:
-            for method in route.methods or ():
-                paths[route.path][method.lower()]["security"] = [{BEARER_SCHEME_NAME: []}]
-                secured = True
+        if not isinstance(endpoint, HeadFirstRoute) or route.path not in paths:
+            continue
+        headers = [
+            d.call.parameter
+            for d in endpoint.dependant.dependencies
+            if isinstance(d.call, OptionalHeader)
+        ]
+        for method in route.methods or ():
+            operation = paths[route.path][method.lower()]
+            operation["security"] = [{BEARER_SCHEME_NAME: []}]
+            if headers:
+                operation.setdefault("parameters", []).extend(headers)
+            secured = True
     if secured:
         schemes = document.setdefault("components", {}).setdefault("securitySchemes", {})
         schemes[BEARER_SCHEME_NAME] = BEARER_SCHEME.model_dump(
@@ -58,16 +89,17 @@ def _document_bearer_auth(document: dict[str, Any], routes: Sequence[BaseRoute])
         )
 
 
-def _use_problem_responses(document: dict[str, Any]) -> None:
+def _use_problem_responses(document: dict[str, Any], max_body_bytes: int) -> None:
     for operations in document.get("paths", {}).values():
         for operation in operations.values():
             responses: dict[str, Any] = operation.get("responses", {})
             if "422" in responses and "requestBody" not in operation:
                 del responses["422"]  # only a JSON body can be unprocessable
-            for response in responses.values():
+            for status, response in responses.items():
                 content = response.get("content", {})
-                json_schema = content.get("application/json", {}).get("schema", {})
-                if json_schema.get("$ref") == _PROBLEM_REF:
+                json_body = content.get("application/json", {})
+                if json_body.get("schema", {}).get("$ref") == _PROBLEM_REF:
+                    json_body["example"] = problem_example(int(status), max_body_bytes)
                     content[PROBLEM_MEDIA_TYPE] = content.pop("application/json")
     schemas = document.get("components", {}).get("schemas", {})
     for name in _FASTAPI_VALIDATION_SCHEMAS:

@@ -6,7 +6,6 @@ validation failures `errors: [{loc, message}]`. No stack trace, SQL or driver te
 
 import logging
 from collections.abc import Iterable, Mapping, Sequence
-from http import HTTPStatus
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -17,35 +16,27 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from todo_api.api.allowed_methods import allowed_methods
 from todo_api.api.middleware.request_context import with_context_headers
 from todo_api.errors import (
-    AccessDenied,
     AuthenticationFailed,
     BackendUnavailable,
-    DatabaseUnavailable,
     DomainError,
     IdempotencyKeyInUse,
-    IdempotencyKeyReused,
-    PreconditionFailed,
-    SchemaBehind,
-    TaskNotFound,
 )
-from todo_api.schemas.problem import Problem
+from todo_api.schemas.problem import (
+    BAD_REQUEST,
+    BY_STATUS,
+    INVALID_TASK,
+    UNEXPECTED,
+    Problem,
+    problem_type_of,
+)
+from todo_api.schemas.problem import (
+    status_title as status_title,  # server/http_protocol.py builds its answers with it
+)
 from todo_api.settings_display import without_pydantic_prefix
 
 logger = logging.getLogger(__name__)
 
 PROBLEM_MEDIA_TYPE = "application/problem+json"
-
-_DOMAIN_STATUS: Mapping[type[DomainError], int] = {
-    TaskNotFound: 404,
-    PreconditionFailed: 412,
-    IdempotencyKeyReused: 422,
-    IdempotencyKeyInUse: 409,
-    AuthenticationFailed: 401,
-    AccessDenied: 403,
-    BackendUnavailable: 503,
-    DatabaseUnavailable: 503,
-    SchemaBehind: 503,
-}
 
 # A validation failure lists at most this many errors (a body with thousands of unknown keys
 # must not make an answer many times its size); the detail counts the rest.
@@ -55,34 +46,12 @@ MAX_ERROR_LOCATION_LENGTH = 200
 # A create with the same Idempotency-Key is settling: the next try finds it done.
 IDEMPOTENCY_KEY_RETRY_AFTER_SECONDS = 1
 
-# RFC 9110 reason phrases, fixed here: Python's HTTPStatus renamed some between versions,
-# and the published contract must not change with the interpreter.
-_TITLES: Mapping[int, str] = {413: "Content Too Large", 422: "Unprocessable Content"}
-
-
-def status_title(status: int) -> str:
-    return _TITLES.get(status) or HTTPStatus(status).phrase
-
-
-# Codes for errors that Starlette/FastAPI raise themselves (unknown route, wrong method...).
-_STATUS_CODES: Mapping[int, str] = {
-    400: "BAD_REQUEST",
-    401: "AUTH_FAILED",
-    403: "ACCESS_DENIED",
-    404: "NOT_FOUND",
-    405: "METHOD_NOT_ALLOWED",
-    408: "REQUEST_TIMEOUT",
-    412: "PRECONDITION_FAILED",
-    413: "PAYLOAD_TOO_LARGE",
-    415: "UNSUPPORTED_MEDIA_TYPE",
-    422: "VALIDATION_ERROR",
-    431: "HEADERS_TOO_LARGE",
-    503: "BACKEND_UNAVAILABLE",
-}
-
 
 def default_code(status: int) -> str:
-    return _STATUS_CODES.get(status, "INTERNAL_ERROR" if status >= 500 else "ERROR")
+    """The code of a failure known only by its status."""
+    if (kind := BY_STATUS.get(status)) is not None:
+        return kind.code
+    return UNEXPECTED.code if status >= 500 else "ERROR"
 
 
 def problem_response(
@@ -113,7 +82,7 @@ def problem_response(
 def install_problem_handlers(app: FastAPI, *, retry_after_seconds: int) -> None:
     async def on_domain_error(request: Request, error: Exception) -> JSONResponse:
         assert isinstance(error, DomainError)
-        status = next((_DOMAIN_STATUS[c] for c in type(error).__mro__ if c in _DOMAIN_STATUS), 500)
+        kind = problem_type_of(error)
         headers: dict[str, str] = {}
         if isinstance(error, AuthenticationFailed):
             headers["WWW-Authenticate"] = (
@@ -125,7 +94,7 @@ def install_problem_handlers(app: FastAPI, *, retry_after_seconds: int) -> None:
             headers["Retry-After"] = str(error.retry_after_seconds or retry_after_seconds)
         elif isinstance(error, IdempotencyKeyInUse):
             headers["Retry-After"] = str(IDEMPOTENCY_KEY_RETRY_AFTER_SECONDS)
-        return problem_response(request, status, error.detail, code=error.code, headers=headers)
+        return problem_response(request, kind.status, error.detail, code=kind.code, headers=headers)
 
     async def on_validation_error(request: Request, error: Exception) -> JSONResponse:
         assert isinstance(error, RequestValidationError)
@@ -136,13 +105,9 @@ def install_problem_handlers(app: FastAPI, *, retry_after_seconds: int) -> None:
         malformed_json = any(e.get("type") == "json_invalid" for e in errors)
         items = list(_error_items(errors[:MAX_LISTED_ERRORS]))
         if in_body and not malformed_json:
-            detail = "The request body is not a valid task."
+            detail = INVALID_TASK.detail
             return problem_response(request, 422, _counted(detail, errors), errors=items)
-        detail = (
-            "The request body is not valid JSON."
-            if malformed_json
-            else "The request has an invalid path, query or header value."
-        )
+        detail = "The request body is not valid JSON." if malformed_json else BAD_REQUEST.detail
         return problem_response(request, 400, _counted(detail, errors), errors=items)
 
     async def on_http_error(request: Request, error: Exception) -> JSONResponse:
@@ -157,9 +122,7 @@ def install_problem_handlers(app: FastAPI, *, retry_after_seconds: int) -> None:
 
     async def on_unexpected_error(request: Request, error: Exception) -> JSONResponse:
         logger.exception("unhandled error", exc_info=error)
-        response = problem_response(
-            request, 500, "An unexpected error occurred; it has been logged.", code="INTERNAL_ERROR"
-        )
+        response = problem_response(request, 500, UNEXPECTED.detail)
         request_id = getattr(request.state, "request_id", None)
         if request_id is not None:
             response.raw_headers = with_context_headers(response.raw_headers, request_id)

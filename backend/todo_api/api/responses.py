@@ -1,58 +1,17 @@
-"""OpenAPI descriptions of the problem responses an operation can give."""
+"""OpenAPI descriptions of the responses an operation can give, beside its success body.
+
+A problem response is declared by its status; api/openapi.py adds its example, from the
+problem table and the settings in force.
+"""
 
 from typing import Any
 
-from todo_api.api.problems import default_code, status_title
-from todo_api.errors import AccessDenied, DatabaseUnavailable, PreconditionFailed, TaskNotFound
-from todo_api.schemas.problem import Problem
-
-_REQUEST_ID_EXAMPLE = "9f1c2b7e4d0a4f7c8e5b6a3d2c1b0a99"
-
-# A typical body for each status, so the docs UI shows each error as it comes (the
-# schema's own example is a 404). Domain errors lend their real sentences.
-_EXAMPLE_DETAILS: dict[int, tuple[str, list[dict[str, str]] | None]] = {
-    400: (
-        "The request has an invalid path, query or header value.",
-        [{"loc": "query.limit", "message": "Input should be less than or equal to 1000"}],
-    ),
-    401: ("Send a Better Auth token as 'Authorization: Bearer <token>'.", None),
-    403: (AccessDenied().detail, None),
-    404: (TaskNotFound().detail, None),
-    412: (PreconditionFailed().detail, None),
-    413: ("The request body is larger than 65536 bytes.", None),
-    415: ("Send the body as JSON with Content-Type: application/json.", None),
-    422: (
-        "The request body is not a valid task.",
-        [{"loc": "body.title", "message": "must contain a visible character"}],
-    ),
-    500: ("An unexpected error occurred; it has been logged.", None),
-    503: (DatabaseUnavailable().detail, None),
-}
-
-
-def problem_example(status: int) -> dict[str, Any]:
-    detail, errors = _EXAMPLE_DETAILS.get(status, (f"{status_title(status)}.", None))
-    example = Problem(
-        title=status_title(status),
-        status=status,
-        detail=detail,
-        code=default_code(status),
-        request_id=_REQUEST_ID_EXAMPLE,
-        errors=errors,
-    )
-    return example.model_dump(exclude_none=True)
+from todo_api.schemas.problem import Problem, status_title
 
 
 def problem_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
     # Documented as application/json here; api/openapi.py publishes them as problem+json.
-    return {
-        status: {
-            "model": Problem,
-            "description": status_title(status),
-            "content": {"application/json": {"example": problem_example(status)}},
-        }
-        for status in statuses
-    }
+    return {status: {"model": Problem, "description": status_title(status)} for status in statuses}
 
 
 _HEADER_DESCRIPTIONS = {
@@ -63,9 +22,11 @@ _HEADER_DESCRIPTIONS = {
 }
 
 
-def success_headers(status: int, *names: str) -> dict[int | str, dict[str, Any]]:
-    headers = {
+def success_response(status: int, body: Any, *headers: str) -> dict[int | str, dict[str, Any]]:
+    """The success answer's body schema and headers, for the docs only: the handler builds the
+    response itself (api/task_responses.py), and a test checks every answer against this."""
+    described = {
         name: {"description": _HEADER_DESCRIPTIONS[name], "schema": {"type": "string"}}
-        for name in names
+        for name in headers
     }
-    return {status: {"headers": headers}}
+    return {status: {"model": body, "headers": described}}

@@ -9,7 +9,10 @@ from sqlmodel import Field, SQLModel, col
 from todo_api.models.metadata import metadata
 from todo_api.models.utc_datetime import UTCDateTime
 
-USER_ID_PATTERN = r"^[A-Za-z0-9_-]{1,128}$"
+# Better Auth ids are 32 characters of [A-Za-z0-9]; the wider set and the cap keep ids
+# from other issuers usable while ruling out anything that could misbehave in a path or a log.
+USER_ID_MAX_LENGTH = 128
+USER_ID_PATTERN = rf"^[A-Za-z0-9_-]{{1,{USER_ID_MAX_LENGTH}}}$"
 TITLE_MAX_LENGTH = 255
 DESCRIPTION_MAX_LENGTH = 2000
 IDEMPOTENCY_KEY_MAX_LENGTH = 255
@@ -23,11 +26,13 @@ class Task(SQLModel, table=True):
     __table_args__ = (
         # The API trims titles; the constraint keeps blank titles out whoever writes the row.
         CheckConstraint("length(trim(title)) > 0", name="title_not_blank"),
-        CheckConstraint("length(user_id) BETWEEN 1 AND 128", name="user_id_length"),
+        CheckConstraint(
+            f"length(user_id) BETWEEN 1 AND {USER_ID_MAX_LENGTH}", name="user_id_length"
+        ),
     )
 
     id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
-    user_id: str = Field(sa_column=Column(String(128), nullable=False))
+    user_id: str = Field(sa_column=Column(String(USER_ID_MAX_LENGTH), nullable=False))
     title: str = Field(sa_column=Column(String(TITLE_MAX_LENGTH), nullable=False))
     description: str | None = Field(
         default=None, sa_column=Column(String(DESCRIPTION_MAX_LENGTH), nullable=True)

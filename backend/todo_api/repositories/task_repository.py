@@ -11,19 +11,16 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
 
-from pydantic import TypeAdapter
 from sqlalchemy import Executable, Result
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from todo_api.repositories import task_statements as sql
-from todo_api.schemas.task import TaskCreate, TaskPublic, TaskUpdate
-
-_public_list = TypeAdapter(list[TaskPublic])
+from todo_api.schemas.task import TASK_LIST, TaskCreate, TaskPublic, TaskUpdate
 
 
 def _as_dict(row: Sequence[Any]) -> dict[str, Any]:
-    # Zipping the row's values with known keys is ~3x faster to validate than reading the
-    # row's attributes (measured on a 1000-task page).
+    # Zipping the row's values with known keys validates much faster than reading the
+    # row's attributes (specs/performance.md).
     return dict(zip(sql.PUBLIC_FIELDS, row, strict=True))
 
 
@@ -45,7 +42,7 @@ class TaskRepository:
         rows = result.all()
         if not rows:
             return [], None
-        tasks = _public_list.validate_python([_as_dict(row[:-1]) for row in rows])
+        tasks = TASK_LIST.validate_python([_as_dict(row[:-1]) for row in rows])
         return tasks, int(rows[0][-1])
 
     async def count(self, *, completed: bool | None) -> int:

@@ -1,9 +1,9 @@
 """Every SQL statement of the task repository, built once at import.
 
-Built once, a statement's compiled form and cache key are reused on every request (building
-it per request was ~10% of a get-one's CPU: expression objects, coercions, cache keys). They
-are written on the Core table, not the ORM entity, so the session executes them without the
-ORM's per-statement compile step (another ~10%). Values are bound parameters; each statement
+Built once, a statement's compiled form and cache key are reused on every request instead of
+rebuilt (expression objects, coercions, cache keys). They are written on the Core table, not
+the ORM entity, so the session executes them without the ORM's per-statement compile step
+(specs/performance.md has both costs). Values are bound parameters; each statement
 is filtered by the `:owner` parameter, which only `TaskRepository` fills, with its user id.
 """
 

@@ -3,7 +3,7 @@
 import uuid
 from datetime import datetime
 
-from pydantic import BaseModel, ConfigDict, Field, StrictBool
+from pydantic import BaseModel, ConfigDict, Field, StrictBool, TypeAdapter
 
 from todo_api.schemas.text import Description, Title
 
@@ -40,3 +40,7 @@ class TaskPublic(BaseModel):
     is_completed: bool
     created_at: datetime = Field(description="UTC, ISO 8601.")
     updated_at: datetime = Field(description="UTC, ISO 8601.")
+
+
+# A page of tasks, validated (repositories) and serialized (api) by one adapter.
+TASK_LIST = TypeAdapter(list[TaskPublic])

@@ -5,6 +5,7 @@ from starlette.requests import Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from todo_api.api.problems import problem_response
+from todo_api.schemas.problem import BODY_TOO_LARGE
 
 
 class BodyLimitMiddleware:
@@ -42,7 +43,7 @@ class BodyLimitMiddleware:
         await self.app(scope, counting_receive, send)
 
     def _too_large(self) -> str:
-        return f"The request body is larger than {self.max_body_bytes} bytes."
+        return BODY_TOO_LARGE.detail.format(max_body_bytes=self.max_body_bytes)
 
 
 def _content_length(scope: Scope) -> int | None:
