@@ -150,7 +150,6 @@ def _is_loopback(host: str) -> bool:
         return host == "localhost"
 
 
-
 def create_served_app(settings: Settings | None = None) -> FastAPI:
     """The app as `serve` runs it: bounded protocol, the service's logging, a tuned process."""
     app = create_app(settings, started_by_serve=True)
