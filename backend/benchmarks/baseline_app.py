@@ -48,7 +48,8 @@ EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 # orjson writes UTC timestamps with a "Z" like the project; `_utc` converts any other zone.
 JSON_OPTIONS = orjson.OPT_UTC_Z
 SECRET = os.environ.get("BETTER_AUTH_SECRET", "")
-_pools: list[AsyncConnectionPool[AsyncConnection[Any]]] = []
+Pool = AsyncConnectionPool[AsyncConnection[Any]]
+_pools: list[Pool] = []
 _utc_session: list[bool] = []  # learnt once at start-up: does the database talk in UTC?
 
 
@@ -194,20 +195,13 @@ async def _lifespan(receive: Receive, send: Send) -> None:
     while True:
         message = await receive()
         if message["type"] == "lifespan.startup":
+            # Autocommit: no BEGIN/COMMIT round trips. Prepared after 5 uses, or never (as
+            # the project reads DB_PREPARED_STATEMENTS: off unless true).
+            prepared = os.environ.get("DB_PREPARED_STATEMENTS", "").strip().lower() in {"true", "1"}
+            options = {"autocommit": True, "options": "-c statement_timeout=5000"}
+            options["prepare_threshold"] = 5 if prepared else None
             url = os.environ["DATABASE_URL"]
-            pool: AsyncConnectionPool[AsyncConnection[Any]] = AsyncConnectionPool(
-                url,
-                min_size=10,
-                max_size=15,
-                timeout=3,
-                open=False,
-                # Autocommit: no BEGIN/COMMIT round trips. Prepared after 5 uses, or never.
-                kwargs={
-                    "autocommit": True,
-                    "prepare_threshold": 5 if _prepared_statements() else None,
-                    "options": "-c statement_timeout=5000",
-                },
-            )
+            pool = Pool(url, kwargs=options, min_size=10, max_size=15, timeout=3, open=False)
             await pool.open(wait=True)
             _pools.append(pool)
             async with pool.connection() as conn:
@@ -218,10 +212,6 @@ async def _lifespan(receive: Receive, send: Send) -> None:
                 await pool.close()
             await send({"type": "lifespan.shutdown.complete"})
             return
-
-
-def _prepared_statements() -> bool:  # as the project reads it: off unless true
-    return os.environ.get("DB_PREPARED_STATEMENTS", "false").strip().lower() in {"true", "1"}
 
 
 async def app(scope: Message, receive: Receive, send: Send) -> None:

@@ -1,6 +1,5 @@
 """Measured runs: one workload against one server, and both servers in alternation."""
 
-import json
 import math
 import random
 import time
@@ -12,36 +11,15 @@ from pathlib import Path
 from benchmarks.data import BenchDatabase, Item, write_items
 from benchmarks.link import DelayLink
 from benchmarks.load import LoadResult, run_sequential, run_wrk
-from benchmarks.servers import KINDS, Kind, Server, busy_cpu_seconds, get, postgres_cpu_seconds
-from benchmarks.settings import RunPlan
+from benchmarks.servers import KINDS, Kind, Server, busy_cpu_seconds, postgres_cpu_seconds
+from benchmarks.settings import RunPlan, Workload
 
 Measurement = dict[str, float | str]  # a run's facts and figures, as the result file has them
+Pools = tuple[Path | None, Path | None]  # tasks to delete: for the warm-up, for the run
 _GUESS_RPS = 3000.0  # delete pools are sized from the server's best rate seen, or this
-# psycopg prepares a statement on its 5th use on a connection, which costs that request one
-# more round trip; the c=1 warm-up lasts until a 10-connection pool has prepared it everywhere
-# (or the warm-up time is up), so the count measures the steady state.
+# psycopg prepares a statement on its 5th use on a connection (one more round trip): the c=1
+# warm-up lasts until a 10-connection pool has, so the count measures the steady state.
 _SEQUENTIAL_WARMUP_REQUESTS = 60
-
-
-@dataclass(frozen=True, slots=True)
-class Workload:
-    name: str
-    mode: str  # workload.lua's mode
-    limit: int = 0  # page size of list requests
-    delete_share: float = 0.0  # fraction of requests that delete a pool task
-    writes: bool = False  # restore the seeded rows afterwards
-
-
-GET_ONE = Workload("get-one", "get")
-LIST_1000 = Workload("list-1000", "list", limit=1000)
-CREATE = Workload("create", "create", writes=True)
-TOGGLE = Workload("toggle", "toggle", writes=True)
-PUT = Workload("put", "put", writes=True)
-DELETE = Workload("delete", "delete", delete_share=1.0, writes=True)
-MIX = Workload("mix", "mix", limit=50, delete_share=0.05, writes=True)
-MAIN_WORKLOADS = (GET_ONE, LIST_1000, CREATE, TOGGLE, PUT, DELETE, MIX)
-# One operation at a time, the list a full 50-task page (remote-database mode).
-OPERATIONS = (GET_ONE, Workload("list-50", "list", limit=50), CREATE, TOGGLE, PUT, DELETE)
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,7 +36,6 @@ class Runs:
     sequential: bool = False  # the one-connection Python client instead of wrk
     links: Mapping[str, DelayLink] | None = None  # each server's way to the database
     link_cpu: Callable[[], float] | None = None  # CPU seconds of the links' thread
-    restore_each: bool = True  # restore the seeded rows after each writing run (else the caller)
 
 
 @dataclass
@@ -80,7 +57,7 @@ class Bench:
     def measure(self, server: Server, workload: Workload, runs: Runs, round_number: int) -> None:
         db = runs.db or self.db
         link = runs.links[server.kind] if runs.links else None
-        warm_pool, pool = self._pools(db, server, workload, runs, link)
+        warm_pool, pool = self._pools(db, server, workload, runs)
         if runs.warmup:
             most = _SEQUENTIAL_WARMUP_REQUESTS if runs.sequential else None
             self.load(server, workload, runs, runs.warmup, warm_pool, most)
@@ -114,7 +91,7 @@ class Bench:
         if link:
             run |= {"trips": spent["trips"] * per_req / 1000, "proxy": spent["proxy"] * pct}
         self.measurements.append(run)
-        if workload.writes and runs.restore_each:
+        if workload.writes:
             db.restore()
         key = (server.kind, server.workers)
         self._best_rps[key] = max(self._best_rps.get(key, 0.0), result.rps)
@@ -137,20 +114,13 @@ class Bench:
         wrk_seconds = max(1, round(seconds))  # wrk takes whole seconds
         return run_wrk(server.url, mode, runs.items, pool, limit, runs.connections, wrk_seconds)
 
-    def _pools(
-        self,
-        db: BenchDatabase,
-        server: Server,
-        workload: Workload,
-        runs: Runs,
-        link: DelayLink | None,
-    ) -> tuple[Path | None, Path | None]:
+    def _pools(self, db: BenchDatabase, server: Server, workload: Workload, runs: Runs) -> Pools:
         """Fresh tasks to delete: twice what the best rate seen could use, warm-up first."""
         if not workload.delete_share:
             return None, None
         rate = 2 * self._best_rps.get((server.kind, server.workers), _GUESS_RPS)
-        if link:  # every request waits at least one round trip
-            rate = min(rate, 1000 * runs.connections / link.rtt_ms)
+        if runs.links:  # every request waits at least one round trip
+            rate = min(rate, 1000 * runs.connections / runs.links[server.kind].rtt_ms)
         warm = math.ceil(workload.delete_share * rate * runs.warmup) + 100
         total = warm + math.ceil(workload.delete_share * rate * runs.duration) + 100
         rows = db.add_pool((user, math.ceil(total / len(runs.users))) for user in runs.users)
@@ -160,13 +130,15 @@ class Bench:
 
 @contextmanager
 def serving(
-    bench: Bench, envs: Mapping[Kind, dict[str, str]], workers: int, user: str, phase: str
+    bench: Bench, env: dict[str, str], workers: int, user: str, phase: str, **urls: str
 ) -> Iterator[dict[Kind, Server]]:
-    """The project and the baseline, each with its own environment, until the block ends."""
+    """The project and the baseline (`urls`: each one's DATABASE_URL if not env's) until the
+    block ends; then each one's peak RSS is kept."""
     servers: dict[Kind, Server] = {}
     try:
         for kind in KINDS:
-            servers[kind] = Server(kind, workers, envs[kind], bench.work_dir, bench.log_dir)
+            kind_env = {**env, "DATABASE_URL": urls.get(kind, env["DATABASE_URL"])}
+            servers[kind] = Server(kind, workers, kind_env, bench.work_dir, bench.log_dir)
         for server in servers.values():
             server.wait_ready(f"/api/v1/{user}/tasks?limit=1", bench.tokens[user])
         yield servers
@@ -175,10 +147,6 @@ def serving(
             server.stop()
             peak: Measurement = {"phase": phase, "target": kind, "workers": workers}
             bench.servers.append({**peak, "peak_rss_mb": server.peak_rss_mb})
-
-
-def same_env(env: dict[str, str]) -> dict[Kind, dict[str, str]]:
-    return dict.fromkeys(KINDS, env)
 
 
 def alternate(
@@ -192,19 +160,3 @@ def alternate(
     """Both servers, one after the other; which goes first alternates with `turn`."""
     for kind in KINDS if turn % 2 == 0 else KINDS[::-1]:
         bench.measure(servers[kind], workload, runs, round_number)
-
-
-def check_parity(servers: Mapping[Kind, Server], tokens: dict[str, str], items: Path) -> None:
-    """A fair baseline answers what the project answers: the same get-one and list-of-50
-    requests to both, whose status, JSON and X-Total-Count must match (else a warning)."""
-    user, _, task = items.read_text().split("\n", 1)[0].split(" ")
-    for path in (f"/api/v1/{user}/tasks/{task}", f"/api/v1/{user}/tasks?limit=50"):
-        answers = {}
-        for kind, server in servers.items():
-            status, body, total = get(server.port, path, tokens[user])
-            answers[kind] = (status, json.loads(body or b"null"), total)
-        if answers["project"] != answers["baseline"]:
-            print(f"WARNING: project and baseline answer {path} differently:", flush=True)
-            for kind, answer in answers.items():
-                print(f"  {kind}: {json.dumps(answer)[:300]}", flush=True)
-    print("parity: checked get-one and list-50 on both servers", flush=True)

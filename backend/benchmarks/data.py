@@ -5,16 +5,19 @@ import random
 import subprocess
 import time
 import uuid
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, Self
 from urllib.parse import urlsplit
 
 import jwt
 import psycopg
 from psycopg import sql
+
+from benchmarks.settings import VENV_BIN
 
 # Seeded rows are dated in 2020; delete pools in 2019 (they sort last in newest-first lists);
 # anything the API creates is dated now. So a restore keeps exactly the 2020 rows.
@@ -24,6 +27,7 @@ DESCRIPTION = "Seeded by the benchmark: a description of a typical length for a 
 NO_TASK = "-"
 _COLUMNS = "id, user_id, title, description, is_completed, created_at, updated_at"
 _COPY = f"COPY tasks ({_COLUMNS}) FROM STDIN"
+_SESSIONS = "SELECT sessions FROM pg_stat_database WHERE datname = current_database()"
 Item = tuple[str, str]  # (user id, task id or NO_TASK)
 
 
@@ -80,34 +84,32 @@ class BenchDatabase:
         with psycopg.connect(self._admin_url, autocommit=True) as admin:
             admin.execute(sql.SQL(statement).format(sql.Identifier(self.name)))
 
-    def create(self) -> None:
+    @contextmanager
+    def created(self, env: dict[str, str], cwd: Path) -> Iterator[Self]:
+        """Created and migrated (`todo-api migrate`, as a release does), dropped at the end."""
         self._admin("CREATE DATABASE {}")
-
-    def drop(self) -> None:
-        self._admin("DROP DATABASE IF EXISTS {} WITH (FORCE)")
-
-    def migrate(self, env: dict[str, str], cwd: Path, todo_api: Path) -> None:
-        subprocess.run(
-            [todo_api, "migrate"], env=env, cwd=cwd, check=True, stdout=subprocess.DEVNULL
-        )
+        try:
+            print(f"database {self.name}: migrating", flush=True)
+            env = {**env, "DATABASE_URL": self.url}
+            subprocess.run([VENV_BIN / "todo-api", "migrate"], env=env, cwd=cwd, check=True)
+            yield self
+        finally:
+            self._admin("DROP DATABASE IF EXISTS {} WITH (FORCE)")
 
     def _connect(self) -> psycopg.Connection[Any]:
         """Not held to the service's statement timeout, which `todo-api migrate` stores as the
         role's default: a COPY of a million rows takes longer."""
         return psycopg.connect(self.url, autocommit=True, options="-c statement_timeout=0")
 
-    def query(self, statement: str) -> str:
+    def query(self, statement: str, *params: object) -> str:
         with self._connect() as conn:
-            cursor = conn.execute(statement)
+            cursor = conn.execute(statement, params or None)
             row = cursor.fetchone() if cursor.description else None
         return str(row[0]) if row else ""
 
     def sessions(self) -> int:
         """Connections ever opened to this database (the statistics lag up to a second)."""
-        return int(
-            self.query("SELECT sessions FROM pg_stat_database WHERE datname = current_database()")
-            or 0
-        )
+        return int(self.query(_SESSIONS) or 0)
 
     def copy(self, owners: Iterable[tuple[str, int]], base: datetime, rate: float) -> list[Item]:
         """COPY the owners' tasks in (reproducible ids); return a random sample of them."""
@@ -142,9 +144,6 @@ class BenchDatabase:
 
     def restore(self) -> None:
         """Back to the seeded rows: drop pools and created tasks, then vacuum."""
-        with self._connect() as conn:
-            end = SEED_BASE.replace(year=SEED_BASE.year + 1)
-            conn.execute(
-                "DELETE FROM tasks WHERE created_at < %s OR created_at >= %s", (SEED_BASE, end)
-            )
-            conn.execute("VACUUM (ANALYZE) tasks")
+        end = SEED_BASE.replace(year=SEED_BASE.year + 1)
+        self.query("DELETE FROM tasks WHERE created_at < %s OR created_at >= %s", SEED_BASE, end)
+        self.query("VACUUM (ANALYZE) tasks")

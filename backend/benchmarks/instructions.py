@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from benchmarks.data import BenchDatabase
-from benchmarks.settings import ADMIN_URL, VENV_BIN
+from benchmarks.settings import ADMIN_URL
 from todo_api.auth.development_token import mint_development_token
 from todo_api.config import Settings
 from todo_api.logging_setup import configure_logging
@@ -47,23 +47,17 @@ def main() -> None:
         operation, switch, url = args.inner
         asyncio.run(_loop(operation, ctypes.CDLL(switch), url))
         return
-    database = BenchDatabase(args.admin_url, suffix="instructions")
-    database.create()
-    try:
-        with tempfile.TemporaryDirectory() as folder:
-            env = {**os.environ, "DATABASE_URL": database.url, "BETTER_AUTH_SECRET": _SECRET}
-            database.migrate(
-                {**env, "ENVIRONMENT": "production"}, Path(folder), VENV_BIN / "todo-api"
-            )
-            source, switch = Path(folder) / "switch.c", Path(folder) / "switch.so"
-            source.write_text(_SWITCH_SOURCE)
-            subprocess.run(["cc", "-shared", "-fPIC", "-o", str(switch), str(source)], check=True)
-            results = {
-                op: _instructions(op, database.url, switch) / MEASURED
-                for op in args.operations.split(",")
-            }
-    finally:
-        database.drop()
+    env = {**os.environ, "BETTER_AUTH_SECRET": _SECRET}
+    with (
+        tempfile.TemporaryDirectory() as folder,
+        BenchDatabase(args.admin_url, suffix="instructions").created(env, Path(folder)) as db,
+    ):
+        source, switch = Path(folder) / "switch.c", Path(folder) / "switch.so"
+        source.write_text(_SWITCH_SOURCE)
+        subprocess.run(["cc", "-shared", "-fPIC", "-o", str(switch), str(source)], check=True)
+        results = {
+            op: _instructions(op, db.url, switch) / MEASURED for op in args.operations.split(",")
+        }
     print(json.dumps(results))
     for operation, count in results.items():
         print(f"{operation:8} {count / 1000:8.0f}k instructions per request")

@@ -1,8 +1,5 @@
-"""A database "far away": the test suite's delay proxy, one per server, counting round trips.
-
-The proxies run on a uvloop event loop in a thread of their own, since the main thread
-blocks on the load; it reads their counters (an int: no lock needed under the GIL).
-"""
+"""A database "far away": the test suite's delay proxy, one per server, counting round trips,
+on an event loop in a thread of its own (the main thread blocks on the load)."""
 
 import asyncio
 import threading

@@ -11,6 +11,7 @@ import os
 import random
 import shutil
 import subprocess
+import sys
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -37,17 +38,12 @@ class LoadResult:
         return self.requests / self.seconds
 
 
-def wrk_path() -> str:
-    if found := shutil.which("wrk"):
-        return found
-    raise SystemExit("wrk is missing: apt-get install wrk")
-
-
 def run_wrk(
     url: str, mode: str, items: Path, pool: Path | None, limit: int, conns: int, seconds: int
 ) -> LoadResult:
     """One bounded wrk run (one thread); its CPU is its rusage, read when it is reaped."""
-    command = [wrk_path(), "-t1", f"-c{conns}", f"-d{seconds}s", f"--timeout={TIMEOUT_SECONDS}s"]
+    wrk = shutil.which("wrk") or sys.exit("wrk is missing: apt-get install wrk")
+    command = [wrk, "-t1", f"-c{conns}", f"-d{seconds}s", f"--timeout={TIMEOUT_SECONDS}s"]
     script_args = [mode, str(items), str(pool or "-"), str(limit), CREATE_BODY, PUT_BODY]
     command += ["-s", str(LUA_SCRIPT), url, "--", *script_args]
     process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
@@ -59,10 +55,8 @@ def run_wrk(
         raise RuntimeError(f"wrk failed ({process.returncode}):\n{text}")
     raw = json.loads(lines[-1].removeprefix(_MARKER))
     cpu = usage.ru_utime + usage.ru_stime
-    ms = {key: raw[f"{key}_us"] / 1000 for key in ("p50", "p99")}
-    return LoadResult(
-        raw["requests"], raw["duration_us"] / 1e6, ms["p50"], ms["p99"], raw["errors"], cpu
-    )
+    p50, p99 = raw["p50_us"] / 1000, raw["p99_us"] / 1000
+    return LoadResult(raw["requests"], raw["duration_us"] / 1e6, p50, p99, raw["errors"], cpu)
 
 
 def run_sequential(

@@ -6,20 +6,8 @@ from dataclasses import replace
 from pathlib import Path
 
 from benchmarks import data, settings
-from benchmarks.bench import (
-    GET_ONE,
-    LIST_1000,
-    MAIN_WORKLOADS,
-    MIX,
-    OPERATIONS,
-    Bench,
-    Runs,
-    Workload,
-    alternate,
-    check_parity,
-    same_env,
-    serving,
-)
+from benchmarks.bench import Bench, Runs, alternate, serving
+from benchmarks.data import BenchDatabase
 from benchmarks.link import delay_links
 from benchmarks.servers import KINDS
 from tests.support.pgbouncer import pgbouncer_executable, running_pgbouncer
@@ -38,13 +26,12 @@ def seed_main(bench: Bench, secret: str) -> tuple[Path, list[str]]:
 def main_phase(bench: Bench, env: dict[str, str], items: Path, users: list[str]) -> None:
     """Every workload, rounds of alternating runs; then the mix with two workers each."""
     runs = Runs("main", items, users, settings.CONNECTIONS, bench.plan.duration, bench.plan.warmup)
-    with serving(bench, same_env(env), 1, users[0], "main") as servers:
-        check_parity(servers, bench.tokens, items)
+    with serving(bench, env, 1, users[0], "main") as servers:
         for round_number in range(1, bench.plan.rounds + 1):
-            for turn, workload in enumerate(MAIN_WORKLOADS, start=round_number):
+            for turn, workload in enumerate(settings.MAIN_WORKLOADS, start=round_number):
                 alternate(bench, servers, workload, runs, turn, round_number)
-    with serving(bench, same_env(env), 2, users[0], "scale-out") as servers:
-        alternate(bench, servers, MIX, replace(runs, phase="scale-out"), 0)
+    with serving(bench, env, 2, users[0], "scale-out") as servers:
+        alternate(bench, servers, settings.MIX, replace(runs, phase="scale-out"), 0)
 
 
 def pgbouncer_phase(bench: Bench, env: dict[str, str], items: Path, users: list[str]) -> None:
@@ -55,18 +42,15 @@ def pgbouncer_phase(bench: Bench, env: dict[str, str], items: Path, users: list[
         print("pgbouncer is not installed (apt-get install pgbouncer): mode skipped", flush=True)
         return
     db = bench.db
-    with running_pgbouncer(
-        executable, db.host, db.port, server_pool_size=settings.PGBOUNCER_POOL_SIZE
-    ) as pgb:
+    size, seconds = settings.PGBOUNCER_POOL_SIZE, bench.plan.pgbouncer_duration
+    with running_pgbouncer(executable, db.host, db.port, server_pool_size=size) as pgb:
         pooled = {**env, "DATABASE_URL": db.url_via(pgb.port), "DB_PREPARED_STATEMENTS": "false"}
-        runs = Runs(
-            "pgbouncer", items, users, settings.CONNECTIONS, bench.plan.pgbouncer_duration, 0
-        )
+        runs = Runs("pgbouncer", items, users, settings.CONNECTIONS, seconds, 0)
         try:
-            with serving(bench, same_env(pooled), 1, users[0], "pgbouncer") as servers:
+            with serving(bench, pooled, 1, users[0], "pgbouncer") as servers:
                 for server in servers.values():  # fill each pool once, not before each run
-                    bench.load(server, GET_ONE, runs, _POOL_WARMUP_SECONDS)
-                for turn, workload in enumerate(MAIN_WORKLOADS):
+                    bench.load(server, settings.GET_ONE, runs, _POOL_WARMUP_SECONDS)
+                for turn, workload in enumerate(settings.MAIN_WORKLOADS):
                     alternate(bench, servers, workload, runs, turn)
         finally:  # the helper removes its directory on exit: keep the log with the others
             shutil.copy(pgb.log_path, bench.log_dir / "pgbouncer.log")
@@ -78,27 +62,21 @@ def remote_phase(bench: Bench, env: dict[str, str], items: Path, users: list[str
     plan, db = bench.plan, bench.db
     for rtt_ms in settings.REMOTE_RTTS_MS:
         with delay_links(db.host, db.port, rtt_ms, KINDS) as (links, link_cpu):
-            envs = {k: {**env, "DATABASE_URL": db.url_via(links[k].proxy.port)} for k in KINDS}
+            urls = {kind: db.url_via(link.proxy.port) for kind, link in links.items()}
             phase = f"remote-{rtt_ms:g}ms"
-            # Short runs write little (pool rows sort last, created rows are few): the seeded
-            # rows are restored once per series, not after every writing run.
             one = Runs(phase, items, users, 1, plan.remote_duration, plan.remote_warmup, None, True)
-            one = replace(one, links=links, link_cpu=link_cpu, restore_each=False)
+            one = replace(one, links=links, link_cpu=link_cpu)
             many = replace(one, connections=settings.CONNECTIONS, warmup=0, sequential=False)
-            with serving(bench, envs, 1, users[0], phase) as servers:
-                for turn, operation in enumerate(OPERATIONS):
+            with serving(bench, env, 1, users[0], phase, **urls) as servers:
+                for turn, operation in enumerate(settings.OPERATIONS):
                     alternate(bench, servers, operation, one, turn)
-                db.restore()
-                for server in servers.values():  # c=1 used one connection: fill the pool once
-                    bench.load(server, GET_ONE, many, _POOL_WARMUP_SECONDS)
-                for turn, operation in enumerate(OPERATIONS):
+                for server in servers.values():  # c=1 used one connection: fill each pool
+                    bench.load(server, settings.GET_ONE, many, _POOL_WARMUP_SECONDS)
+                for turn, operation in enumerate(settings.OPERATIONS):
                     alternate(bench, servers, operation, many, turn)
-                db.restore()
 
 
-def scaling_phase(
-    bench: Bench, env: dict[str, str], secret: str, large: data.BenchDatabase
-) -> None:
+def scaling_phase(bench: Bench, env: dict[str, str], secret: str, large: BenchDatabase) -> None:
     """10,000 and 1,000,000 rows side by side, in two databases, measured in alternation:
     get-one and list-1000 on both, and lists of users with 10 to 10,000 tasks on the large."""
     dbs = {"rows-10k": bench.db, "rows-1M": large}
@@ -116,19 +94,17 @@ def scaling_phase(
         return Runs(phase, path, users, conns, seconds, plan.warmup, dbs[phase])
 
     lists = [(u, data.NO_TASK) for u in probe]
-    series = [(GET_ONE, {p: runs(p, samples[p], probe) for p in dbs})]
-    series += [(LIST_1000, {p: runs(p, lists, probe) for p in dbs})]
+    series = [(settings.GET_ONE, {p: runs(p, samples[p], probe) for p in dbs})]
+    series += [(settings.LIST_1000, {p: runs(p, lists, probe) for p in dbs})]
     for cohort in data.SIZE_COHORTS:
         items = [(u, data.NO_TASK) for u in cohort.user_ids]
-        workload = Workload(f"list-{cohort.tasks_each}", "list", limit=1000)
+        workload = settings.Workload(f"list-{cohort.tasks_each}", "list", limit=1000)
         series.append((workload, {"rows-1M": runs("rows-1M", items, cohort.user_ids)}))
     with ExitStack() as stack:
-        servers = {
-            phase: stack.enter_context(
-                serving(bench, same_env({**env, "DATABASE_URL": db.url}), 1, probe[0], phase)
-            )
-            for phase, db in dbs.items()
-        }
+        servers = {}
+        for phase, db in dbs.items():
+            scaled = {**env, "DATABASE_URL": db.url}
+            servers[phase] = stack.enter_context(serving(bench, scaled, 1, probe[0], phase))
         for round_number in range(1, plan.rounds + 1):
             for turn, (workload, by_phase) in enumerate(series, start=round_number):
                 for phase in by_phase if turn % 2 == 0 else reversed(by_phase):

@@ -17,13 +17,14 @@ MAX_SCALING_SLOWDOWN = 1.25
 SINGLE_ROW = ("get-one", "create", "toggle", "put", "delete")
 NOISY_CPU_PCT = 25.0  # median share of a core used by other processes that taints a run
 _FIGURES = ("rps", "p50", "p99", "cpu_ms", "pg_ms", "new_connections", "client_cpu_pct")
-_TITLES = {
+_TITLES = {  # of the phases; the others are remote-<distance>
     "main": "Project vs raw baseline (100 users x 1000 tasks)",
     "pgbouncer": f"Behind PgBouncer (transaction mode, {settings.PGBOUNCER_POOL_SIZE} connections)",
+    "scale-out": "Scale-out: the mix with --workers 2 (against the main phase's one worker)",
     "rows-10k": "Table size: 10,000 rows",
     "rows-1M": "Table size: 1,000,000 rows; lists by the user's task count",
 }
-Key = tuple[str, str, int, str, int]  # phase, workload, connections, target, workers
+Key = tuple[str, str, int, str]  # phase, workload, connections, target (a phase's workers)
 
 
 class Summary:
@@ -31,19 +32,19 @@ class Summary:
         self.measurements, self.servers = measurements, servers
         self.runs: dict[Key, list[Measurement]] = {}
         for m in measurements:
-            key = (str(m["phase"]), str(m["workload"]), int(m["connections"]))
-            self.runs.setdefault((*key, str(m["target"]), int(m["workers"])), []).append(m)
+            key = (str(m["phase"]), str(m["workload"]), int(m["connections"]), str(m["target"]))
+            self.runs.setdefault(key, []).append(m)
 
-    def get(self, phase: str, workload: str, conns: int, target: str, workers: int = 1) -> Stats:
+    def get(self, phase: str, workload: str, conns: int, target: str) -> Stats:
         """Medians over the rounds of one workload on one server (errors summed); {} if none."""
-        runs = self.runs.get((phase, workload, conns, target, workers), [])
+        runs = self.runs.get((phase, workload, conns, target), [])
         figures = [f for f in (*_FIGURES, "trips", "proxy") if runs and f in runs[0]]
         stats = {f: median(float(m[f]) for m in runs) for f in figures}
         return stats | {"errors": sum(float(m["errors"]) for m in runs)} if runs else {}
 
     def series(self, phase: str) -> list[tuple[str, int]]:
         """The (workload, connections) measured in a phase, in the order they ran."""
-        return list(dict.fromkeys((w, c) for p, w, c, _, _ in self.runs if p == phase))
+        return list(dict.fromkeys((w, c) for p, w, c, _ in self.runs if p == phase))
 
     def project(self, phase: str, figure: str, conns: int | None = None) -> dict[str, float]:
         """One figure of the project, by workload."""
@@ -77,20 +78,6 @@ def phase_table(s: Summary, phase: str) -> list[str]:
     header += ["PostgreSQL CPU ms/req p / b", "new DB connections p / b", "client CPU % p / b"]
     remote_header = ["DB round trips/req p / b", "proxy CPU % (project run)"]
     return table(header + (remote_header if remote else []), rows)
-
-
-def scale_out_table(s: Summary) -> list[str]:
-    rows = []
-    for kind in ("project", "baseline"):
-        conns = settings.CONNECTIONS
-        one, two = s.get("main", "mix", conns, kind), s.get("scale-out", "mix", conns, kind, 2)
-        if one and two:
-            rate = [f"{one['rps']:.0f}", f"{two['rps']:.0f}", f"{two['rps'] / one['rps']:.2f}x"]
-            rows.append(
-                [kind, *rate, f"{two['p50']:.1f} / {two['p99']:.1f}", f"{two['errors']:.0f}"]
-            )
-    header = ["mix", "1 worker req/s", "2 workers req/s", "gain", "2 workers p50 / p99 ms"]
-    return table([*header, "errors"], rows)
 
 
 def targets(s: Summary) -> list[list[str]]:
@@ -139,10 +126,7 @@ def markdown(s: Summary) -> str:
     sections = []
     for phase in dict.fromkeys(str(m["phase"]) for m in s.measurements):
         remote = f"Remote database: {phase.removeprefix('remote-')} round trip (delay proxy)"
-        if phase == "scale-out":
-            sections.append(("Scale-out: the mix with --workers 2", scale_out_table(s)))
-        else:
-            sections.append((_TITLES.get(phase, remote), phase_table(s, phase)))
+        sections.append((_TITLES.get(phase, remote), phase_table(s, phase)))
     shares = sorted(float(m["other_cpu_pct"]) for m in s.measurements)
     noise = (
         f"Other processes on the machine (not the servers, PostgreSQL or the load) used a "

@@ -1,11 +1,5 @@
-"""`python -m benchmarks.run [--quick] [--phases ...]`: the project against the raw baseline.
-
-Creates and migrates throw-away PostgreSQL databases, seeds them by COPY, serves the project
-and the raw baseline side by side (uvicorn, production settings), drives both with wrk in
-alternation (directly, behind PgBouncer, and through a delay proxy that plays a remote
-database), then stops everything, drops the databases and writes results/<stamp>.{json,md}.
-See specs/performance.md.
-"""
+"""`python -m benchmarks.run [--quick] [--phases ...]`: the project against the raw baseline,
+on throw-away local databases; writes results/<stamp>.{json,md}. See specs/performance.md."""
 
 import argparse
 import json
@@ -25,10 +19,9 @@ import psutil
 
 from benchmarks.bench import Bench
 from benchmarks.data import BenchDatabase
-from benchmarks.load import wrk_path
 from benchmarks.phases import main_phase, pgbouncer_phase, remote_phase, scaling_phase, seed_main
 from benchmarks.report import Summary, markdown, targets
-from benchmarks.settings import ADMIN_URL, FULL, QUICK, REPO_DIR, RESULTS_DIR, VENV_BIN, RunPlan
+from benchmarks.settings import ADMIN_URL, FULL, QUICK, REPO_DIR, RESULTS_DIR, RunPlan
 
 PHASES = ("main", "pgbouncer", "remote", "scaling")
 MAIN_DATA_PHASES = {"main": main_phase, "pgbouncer": pgbouncer_phase, "remote": remote_phase}
@@ -48,55 +41,40 @@ def main(argv: list[str] | None = None) -> int:
     log_dir = RESULTS_DIR / f"{stamp}-logs"
     log_dir.mkdir(parents=True, exist_ok=True)
     secret = secrets.token_urlsafe(48)
-    db = BenchDatabase(args.admin_url)
     # As users run it: INFO keeps the app's access log on, written to the server's log file.
-    env = {**os.environ, "DATABASE_URL": db.url, "ENVIRONMENT": "production"}
-    env |= {"BETTER_AUTH_SECRET": secret, "LOG_LEVEL": "INFO"}
+    env = {**os.environ, "ENVIRONMENT": "production", "LOG_LEVEL": "INFO"}
+    env["BETTER_AUTH_SECRET"] = secret
     with ExitStack() as stack:
         # The servers run outside the repository, so a developer's .env cannot reach them.
         work_dir = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="todo-bench-")))
-        _prepare(stack, db, env, work_dir)
-        facts, timings = _facts(db, plan), dict[str, float]()
-        bench = Bench(plan, db, work_dir, log_dir)
+        db = stack.enter_context(BenchDatabase(args.admin_url).created(env, work_dir))
+        env["DATABASE_URL"] = db.url
+        facts, bench = _facts(db, plan), Bench(plan, db, work_dir, log_dir)
         try:
             if set(phases) & set(MAIN_DATA_PHASES):
                 items, users = seed_main(bench, secret)
             for name in (name for name in PHASES if name in phases):
-                phase_started = time.monotonic()
                 if name == "scaling":
-                    large = BenchDatabase(args.admin_url, suffix="1m")
-                    _prepare(stack, large, {**env, "DATABASE_URL": large.url}, work_dir)
-                    scaling_phase(bench, env, secret, large)
+                    large = BenchDatabase(args.admin_url, suffix="1m").created(env, work_dir)
+                    scaling_phase(bench, env, secret, stack.enter_context(large))
                 else:
                     MAIN_DATA_PHASES[name](bench, env, items, users)
-                timings[name] = round(time.monotonic() - phase_started, 1)
         finally:  # a failed or interrupted run still leaves what it measured
-            facts |= {"phase_seconds": timings, "wall_seconds": round(time.monotonic() - started)}
-            facts["load_average_at_end"] = [round(value, 2) for value in os.getloadavg()]
+            facts["wall_seconds"] = round(time.monotonic() - started)
             if bench.measurements:
                 _write(bench, facts, stamp)
     return 0
 
 
-def _prepare(stack: ExitStack, db: BenchDatabase, env: dict[str, str], work_dir: Path) -> None:
-    db.create()
-    stack.callback(db.drop)
-    print(f"database {db.name}: migrating", flush=True)
-    db.migrate(env, work_dir, VENV_BIN / "todo-api")
-
-
 def _facts(db: BenchDatabase, plan: RunPlan) -> dict[str, object]:
     def output(*command: str) -> str:
-        done = subprocess.run(command, cwd=REPO_DIR, capture_output=True, text=True, check=False)
-        return done.stdout.strip() if done.returncode == 0 else ""
+        return subprocess.run(command, cwd=REPO_DIR, capture_output=True, text=True).stdout
 
     # The measured revision, marked `+changes` when the application code differs from it.
-    commit = output("git", "rev-parse", "--short", "HEAD") or "unknown"
-    commit += "+changes" if output("git", "status", "--porcelain", "backend/todo_api") else ""
-    wrk_version = subprocess.run([wrk_path(), "-v"], capture_output=True, text=True, check=False)
+    changes = "+changes" if output("git", "status", "--porcelain", "backend/todo_api") else ""
     return {
         "command": shlex.join(["python", "-m", "benchmarks.run", *sys.argv[1:]]),
-        "commit": commit,
+        "commit": output("git", "rev-parse", "--short", "HEAD").strip() + changes,
         "plan": asdict(plan),
         "machine": {
             "cpus": psutil.cpu_count(),
@@ -104,9 +82,8 @@ def _facts(db: BenchDatabase, plan: RunPlan) -> dict[str, object]:
             "kernel": platform.release(),
             "postgresql": db.query("SHOW server_version"),
             "python": platform.python_version(),
-            "wrk": wrk_version.stdout.split("\n", 1)[0],
+            "wrk": output("wrk", "-v").split("\n", 1)[0],
         },
-        "load_average_at_start": [round(value, 2) for value in os.getloadavg()],
     }
 
 

@@ -1,17 +1,19 @@
 """The servers under test (the project's `todo-api serve` and the baseline) and the CPU that
 the machine, PostgreSQL and each server spend, read with psutil."""
 
-import http.client
+import contextlib
 import os
 import signal
 import subprocess
 import time
 from pathlib import Path
+from subprocess import STDOUT
 from typing import IO, Literal
 
+import httpx
 import psutil
 
-from benchmarks.settings import BACKEND_DIR, HOST, TIMEOUT_SECONDS, VENV_BIN
+from benchmarks.settings import BACKEND_DIR, HOST, VENV_BIN
 from tests.support.api_process import free_port
 
 Kind = Literal["project", "baseline"]
@@ -29,18 +31,14 @@ def busy_cpu_seconds() -> float:
 def postgres_cpu_seconds() -> float:
     """CPU of every PostgreSQL process, backends that exited since included: the postmaster
     reaps them, so their CPU is among its children's."""
-    processes = {p.pid: p for p in psutil.process_iter(["name", "ppid"])}
+    processes = psutil.process_iter(["name", "ppid"])
+    postgres = {p.pid: p for p in processes if p.info["name"] == "postgres"}
     total = 0.0
-    for process in processes.values():
-        if process.info["name"] != "postgres":
-            continue
-        with_children = processes.get(process.info["ppid"], process).info["name"] != "postgres"
-        try:
-            cpu = process.cpu_times()
-        except psutil.NoSuchProcess:
-            continue
-        total += cpu.user + cpu.system
-        total += cpu.children_user + cpu.children_system if with_children else 0.0
+    for process in postgres.values():
+        with contextlib.suppress(psutil.NoSuchProcess):
+            user, system, children_user, children_system, _ = process.cpu_times()
+            postmaster = process.info["ppid"] not in postgres
+            total += user + system + (children_user + children_system if postmaster else 0.0)
     return total
 
 
@@ -59,16 +57,11 @@ class Server:
         env = {**env, "PYTHONPATH": os.pathsep.join([str(BACKEND_DIR), env.get("PYTHONPATH", "")])}
         where = ["--host", HOST, "--port", str(self.port), "--workers", str(workers)]
         # The baseline gets the uvicorn defaults `todo-api serve` has (uvloop, httptools).
-        baseline = ["-m", "uvicorn", "benchmarks.baseline_app:app", "--no-access-log"]
+        baseline = ["python", "-m", "uvicorn", "benchmarks.baseline_app:app", "--no-access-log"]
+        command = ["todo-api", "serve"] if kind == "project" else [*baseline, "--log-level=warning"]
+        command = [str(VENV_BIN / command[0]), *command[1:], *where]
         self._process = subprocess.Popen(
-            [str(VENV_BIN / "todo-api"), "serve", *where]
-            if kind == "project"
-            else [str(VENV_BIN / "python"), *baseline, *where, "--log-level", "warning"],
-            env=env,
-            cwd=work_dir,
-            stdout=self._log,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
+            command, env=env, cwd=work_dir, stdout=self._log, stderr=STDOUT, start_new_session=True
         )
         self._psutil = psutil.Process(self._process.pid)
 
@@ -77,8 +70,10 @@ class Server:
         deadline = time.monotonic() + _READY_SECONDS
         while time.monotonic() < deadline:
             self.check_alive()
-            if get(self.port, probe_path, token)[0] == 200:
-                return
+            headers = {"Authorization": f"Bearer {token}"}
+            with contextlib.suppress(httpx.HTTPError):
+                if httpx.get(self.url + probe_path, headers=headers).status_code == 200:
+                    return
             time.sleep(0.2)
         raise RuntimeError(f"{self.kind} server not ready in {_READY_SECONDS}s:\n{self.log_tail()}")
 
@@ -109,16 +104,3 @@ class Server:
             self._process.returncode = os.waitstatus_to_exitcode(reaped[1])
             self.peak_rss_mb = reaped[2].ru_maxrss / 1024
         self._log.close()
-
-
-def get(port: int, path: str, token: str) -> tuple[int, bytes, str | None]:
-    """Status, body and X-Total-Count of one GET (status 0 if the server is unreachable)."""
-    connection = http.client.HTTPConnection(HOST, port, timeout=TIMEOUT_SECONDS)
-    try:
-        connection.request("GET", path, headers={"Authorization": f"Bearer {token}"})
-        response = connection.getresponse()
-        return response.status, response.read(), response.getheader("x-total-count")
-    except OSError:
-        return 0, b"", None
-    finally:
-        connection.close()

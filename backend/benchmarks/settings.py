@@ -19,8 +19,7 @@ SCALING_CONNECTIONS = 8
 TIMEOUT_SECONDS = 5
 TOKEN_TTL_SECONDS = 4 * 3600
 SAMPLE_SIZE = 20_000
-# Remote-database mode: PostgreSQL behind the delay proxy, this far away (round trip).
-REMOTE_RTTS_MS = (2.0, 20.0)
+REMOTE_RTTS_MS = (2.0, 20.0)  # the remote database's distances (round trip)
 # PgBouncer mode: server connections per database, fewer than the project's 15 client
 # connections, so they are shared.
 PGBOUNCER_POOL_SIZE = 10
@@ -39,7 +38,6 @@ PUT_BODY = (
 class RunPlan:
     """Seconds (wrk takes whole ones); `rounds` repeats the alternating main-phase runs."""
 
-    quick: bool
     duration: int  # each main-phase run
     rounds: int
     scaling_duration: int  # each table-size and list-size run
@@ -49,5 +47,26 @@ class RunPlan:
     warmup: int = 1
 
 
-FULL = RunPlan(False, 10, 2, 5, 3, 2.0, 4)
-QUICK = RunPlan(True, 2, 1, 2, 1, 1.5, 2)
+FULL = RunPlan(10, 2, 5, 3, 2.0, 4)
+QUICK = RunPlan(2, 1, 2, 1, 1.5, 2)
+
+
+@dataclass(frozen=True, slots=True)
+class Workload:
+    name: str
+    mode: str  # workload.lua's mode
+    limit: int = 0  # page size of list requests
+    delete_share: float = 0.0  # fraction of requests that delete a pool task
+    writes: bool = False  # restore the seeded rows afterwards
+
+
+GET_ONE = Workload("get-one", "get")
+LIST_1000 = Workload("list-1000", "list", limit=1000)
+CREATE = Workload("create", "create", writes=True)
+TOGGLE = Workload("toggle", "toggle", writes=True)
+PUT = Workload("put", "put", writes=True)
+DELETE = Workload("delete", "delete", delete_share=1.0, writes=True)
+MIX = Workload("mix", "mix", limit=50, delete_share=0.05, writes=True)
+MAIN_WORKLOADS = (GET_ONE, LIST_1000, CREATE, TOGGLE, PUT, DELETE, MIX)
+# One operation at a time, the list a full 50-task page (remote-database mode).
+OPERATIONS = (GET_ONE, Workload("list-50", "list", limit=50), CREATE, TOGGLE, PUT, DELETE)

@@ -2,13 +2,11 @@
 --   mode items_file pool_file list_limit create_body put_body
 -- mode: get | list | create | toggle | put | delete | mix
 -- items_file: lines "user token task" (task "-" for user-only items); pool_file: tasks to
--- delete, each once ("-": none). Past the end of the pool a delete asks for a missing task,
--- answered 404, so it shows up as an error.
+-- delete, each once ("-": none); past its end a delete asks for a missing task (a 404).
 
 local MISSING = "00000000-0000-4000-8000-000000000000"
 local gets, toggles, puts, lists, creates, deletes = {}, {}, {}, {}, {}, {}
-local next_delete = 1
-local generate
+local next_delete, generate = 1, nil
 
 local function read_items(path)
   local items = {}
@@ -26,17 +24,18 @@ local function headers(token, json)
   return h
 end
 
-local function pick(list)
-  return list[math.random(#list)]
-end
+local function pick(list) return list[math.random(#list)] end
 
 local function delete()
-  local req = deletes[next_delete]
   next_delete = next_delete + 1
-  return req or deletes.fallback
+  return deletes[next_delete - 1] or deletes.fallback
 end
 
-local function mix()
+local modes = { delete = delete }
+for mode, list in pairs({ get = gets, list = lists, create = creates, toggle = toggles, put = puts }) do
+  modes[mode] = function() return pick(list) end
+end
+function modes.mix() -- 40% get, 20% list, 20% create, 10% toggle, 5% put, 5% delete
   local roll = math.random(100)
   if roll <= 40 then return pick(gets)
   elseif roll <= 60 then return pick(lists)
@@ -46,16 +45,6 @@ local function mix()
   end
   return delete()
 end
-
-local modes = {
-  get = function() return pick(gets) end,
-  list = function() return pick(lists) end,
-  create = function() return pick(creates) end,
-  toggle = function() return pick(toggles) end,
-  put = function() return pick(puts) end,
-  delete = delete,
-  mix = mix,
-}
 
 function init(args)
   local mode, items_path, pool_path, limit, create_body, put_body = unpack(args)
@@ -80,15 +69,12 @@ function init(args)
     deletes[#deletes + 1] = wrk.format("DELETE", base .. it.task, headers(it.token))
     deletes.fallback = wrk.format("DELETE", base .. MISSING, headers(it.token))
   end
-  generate = modes[mode]
-  if generate == nil then error("unknown mode " .. tostring(mode)) end
+  generate = modes[mode] or error("unknown mode " .. tostring(mode))
 end
 
-function request()
-  return generate()
-end
+function request() return generate() end
 
-function done(summary, latency, requests)
+function done(summary, latency)
   local e = summary.errors
   io.write(string.format(
     'BENCH_RESULT {"requests":%d,"duration_us":%d,"errors":%d,"p50_us":%d,"p99_us":%d}\n',
