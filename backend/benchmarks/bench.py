@@ -89,7 +89,10 @@ class Bench:
         run |= {"client_cpu_pct": result.client_cpu_seconds * pct}
         run |= {"other_cpu_pct": (other - result.client_cpu_seconds) * 100 / wall}
         if link:
-            run |= {"trips": spent["trips"] * per_req / 1000, "proxy": spent["proxy"] * pct}
+            run |= {
+                "trips": spent["trips"] / max(result.requests, 1),
+                "proxy": spent["proxy"] * pct,
+            }
         self.measurements.append(run)
         if workload.writes:
             db.restore()

@@ -64,8 +64,8 @@ def remote_phase(bench: Bench, env: dict[str, str], items: Path, users: list[str
         with delay_links(db.host, db.port, rtt_ms, KINDS) as (links, link_cpu):
             urls = {kind: db.url_via(link.proxy.port) for kind, link in links.items()}
             phase = f"remote-{rtt_ms:g}ms"
-            one = Runs(phase, items, users, 1, plan.remote_duration, plan.remote_warmup, None, True)
-            one = replace(one, links=links, link_cpu=link_cpu)
+            one = Runs(phase, items, users, 1, plan.remote_duration, plan.remote_warmup)
+            one = replace(one, sequential=True, links=links, link_cpu=link_cpu)
             many = replace(one, connections=settings.CONNECTIONS, warmup=0, sequential=False)
             with serving(bench, env, 1, users[0], phase, **urls) as servers:
                 for turn, operation in enumerate(settings.OPERATIONS):

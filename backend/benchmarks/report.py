@@ -88,10 +88,11 @@ def targets(s: Summary) -> list[list[str]]:
         ratio = name.startswith("throughput ratio")
         if values:
             worst = (min if ratio else max)(values, key=values.__getitem__)
-            value, where = values[worst], f" ({worst})" if len(values) > 1 else ""
+            value = values[worst]
+            where = f" ({worst})" if len(values) > 1 and value else ""
             met = value >= limit if ratio else value <= limit
             goal = f"{'>=' if ratio else '<='} {limit:g}{unit}"
-            rows.append([name, f"{value:.3g}{unit}{where}", goal, "met" if met else "**MISSED**"])
+            rows.append([name, f"{value:.2f}{unit}{where}", goal, "met" if met else "**MISSED**"])
 
     cpu = {w: v for w, v in s.project("main", "cpu_ms").items() if w in SINGLE_ROW}
     row("server CPU per single-row request (project)", cpu, MAX_CPU_MS_SINGLE_ROW, " ms")
