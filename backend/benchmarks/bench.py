@@ -8,7 +8,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from benchmarks.data import BenchDatabase, Item, write_items
+from benchmarks.data import BenchDatabase, Item
 from benchmarks.link import DelayLink
 from benchmarks.load import LoadResult, run_sequential, run_wrk
 from benchmarks.servers import KINDS, Kind, Server, busy_cpu_seconds, postgres_cpu_seconds
@@ -51,8 +51,11 @@ class Bench:
     _files: int = 0
 
     def items_file(self, items: list[Item]) -> Path:
+        """One `user token task` line per item, the format workload.lua reads."""
         self._files += 1
-        return write_items(self.work_dir / f"items-{self._files}.txt", items, self.tokens)
+        path = self.work_dir / f"items-{self._files}.txt"
+        path.write_text("".join(f"{user} {self.tokens[user]} {task}\n" for user, task in items))
+        return path
 
     def measure(self, server: Server, workload: Workload, runs: Runs, round_number: int) -> None:
         db = runs.db or self.db
@@ -82,7 +85,8 @@ class Bench:
         other = spent["busy"] - spent["server"] - spent["pg"] - spent["proxy"]
         run: Measurement = {"phase": runs.phase, "workload": workload.name, "target": server.kind}
         run |= {"workers": server.workers, "connections": runs.connections, "round": round_number}
-        run |= {"rps": result.rps, "p50": result.p50_ms, "p99": result.p99_ms}
+        rps = result.requests / result.seconds
+        run |= {"rps": rps, "p50": result.p50_ms, "p99": result.p99_ms}
         run |= {"errors": result.errors, "requests": result.requests}
         run |= {"cpu_ms": spent["server"] * per_req, "pg_ms": spent["pg"] * per_req}
         run |= {"new_connections": spent["sessions"] - 1}  # less the second reading's own
@@ -97,7 +101,7 @@ class Bench:
         if workload.writes:
             db.restore()
         key = (server.kind, server.workers)
-        self._best_rps[key] = max(self._best_rps.get(key, 0.0), result.rps)
+        self._best_rps[key] = max(self._best_rps.get(key, 0.0), rps)
         shown = (f"{k} {v:.2f}" for k, v in run.items() if isinstance(v, float) and k != "round")
         print(f"{runs.phase} {workload.name} {server.kind}: {', '.join(shown)}", flush=True)
 

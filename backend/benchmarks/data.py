@@ -57,12 +57,6 @@ def mint_tokens(secret: str, user_ids: Iterable[str], ttl_seconds: int) -> dict[
     return {user: jwt.encode({"sub": user, **claims}, secret, "HS256") for user in user_ids}
 
 
-def write_items(path: Path, items: Iterable[Item], tokens: dict[str, str]) -> Path:
-    """One `user token task` line per item, the format workload.lua reads."""
-    path.write_text("".join(f"{user} {tokens[user]} {task}\n" for user, task in items))
-    return path
-
-
 class BenchDatabase:
     def __init__(self, admin_url: str, suffix: str = "main") -> None:
         host = urlsplit(admin_url).hostname or ""

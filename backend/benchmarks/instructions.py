@@ -1,10 +1,6 @@
-"""`python -m benchmarks.instructions [--operations get,put,...]`: instructions per request.
-
-For each operation, an in-process loop of ASGI calls straight into the app (production
-settings, access log on) against a fresh local database, under valgrind's callgrind; a tiny C
-helper switches counting on after a warm-up and off after the last request. `--inner` is the
-loop itself (what valgrind runs).
-"""
+"""`python -m benchmarks.instructions [--operations get,put,...]`: instructions per request of
+an in-process loop of ASGI calls into the app under callgrind (specs/performance.md).
+`--inner` is the loop itself, what valgrind runs."""
 
 import argparse
 import asyncio

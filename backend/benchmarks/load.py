@@ -33,10 +33,6 @@ class LoadResult:
     errors: int  # non-2xx/3xx answers, socket errors and timeouts
     client_cpu_seconds: float  # the load generator's own
 
-    @property
-    def rps(self) -> float:
-        return self.requests / self.seconds
-
 
 def run_wrk(
     url: str, mode: str, items: Path, pool: Path | None, limit: int, conns: int, seconds: int

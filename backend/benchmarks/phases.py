@@ -35,9 +35,8 @@ def main_phase(bench: Bench, env: dict[str, str], items: Path, users: list[str])
 
 
 def pgbouncer_phase(bench: Bench, env: dict[str, str], items: Path, users: list[str]) -> None:
-    """Every main workload behind Debian's PgBouncer in transaction mode, as Neon's pooled
-    endpoint runs; prepared statements off (the default), said so that an environment that
-    opts in for the direct runs cannot leak into these."""
+    """Every main workload behind PgBouncer in transaction mode, as Neon's pooled endpoint runs
+    (prepared statements off, whatever the environment says)."""
     if (executable := pgbouncer_executable()) is None:
         print("pgbouncer is not installed (apt-get install pgbouncer): mode skipped", flush=True)
         return
