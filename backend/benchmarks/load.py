@@ -15,6 +15,7 @@ import sys
 import time
 from dataclasses import dataclass
 from pathlib import Path
+from subprocess import STDOUT
 
 from benchmarks.data import NO_TASK
 from benchmarks.settings import CREATE_BODY, HOST, LUA_SCRIPT, PUT_BODY, TIMEOUT_SECONDS
@@ -37,15 +38,15 @@ class LoadResult:
 def run_wrk(
     url: str, mode: str, items: Path, pool: Path | None, limit: int, conns: int, seconds: int
 ) -> LoadResult:
-    """One bounded wrk run (one thread); its CPU is its rusage, read when it is reaped."""
+    """One bounded wrk run (one thread)."""
     wrk = shutil.which("wrk") or sys.exit("wrk is missing: apt-get install wrk")
     command = [wrk, "-t1", f"-c{conns}", f"-d{seconds}s", f"--timeout={TIMEOUT_SECONDS}s"]
     script_args = [mode, str(items), str(pool or "-"), str(limit), CREATE_BODY, PUT_BODY]
     command += ["-s", str(LUA_SCRIPT), url, "--", *script_args]
-    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-    text = process.stdout.read() if process.stdout else ""
-    _, status, usage = os.wait4(process.pid, 0)
-    process.returncode = os.waitstatus_to_exitcode(status)
+    with subprocess.Popen(command, stdout=subprocess.PIPE, stderr=STDOUT, text=True) as process:
+        text = process.stdout.read() if process.stdout else ""
+        _, status, usage = os.wait4(process.pid, 0)  # its rusage: wrk's own CPU
+        process.returncode = os.waitstatus_to_exitcode(status)
     lines = [line for line in text.splitlines() if line.startswith(_MARKER)]
     if process.returncode != 0 or not lines:
         raise RuntimeError(f"wrk failed ({process.returncode}):\n{text}")
