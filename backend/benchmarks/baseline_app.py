@@ -1,11 +1,6 @@
-"""The raw baseline: the task endpoints as a bare ASGI app over psycopg's async pool.
-
-What a careful hand-written service would do: the same HS256 token check as the project
-(PyJWT, `sub` must be the path user), ONE database round trip per request (autocommit
-connections, no BEGIN/COMMIT; the list returns its total in the same statement) and JSON by
-orjson; no framework, no validation layer, no ORM. It reads DATABASE_URL,
-BETTER_AUTH_SECRET and DB_PREPARED_STATEMENTS (as the project: off unless `true`, since
-behind a transaction-mode pooler server-side prepared statements must be off).
+"""The raw baseline, the floor the ratios are measured against: the task endpoints as a bare
+ASGI app over psycopg's async pool, as a careful hand-written service would do them (see
+specs/performance.md). Reads DATABASE_URL, BETTER_AUTH_SECRET and DB_PREPARED_STATEMENTS.
 Serve: `uvicorn benchmarks.baseline_app:app`.
 """
 
@@ -33,9 +28,8 @@ KEYS = ("id", "user_id", "title", "description", "is_completed", "created_at", "
 COLUMNS = ", ".join(KEYS)
 OWNED = "WHERE user_id = %s AND id = %s"
 RETURNING = f"RETURNING {COLUMNS}"
-# The statements the project's repository issues, written out by hand; built only from the
-# constants above, every value is a bound parameter. The page carries its total, so a list is
-# one round trip; only a page past the end (no rows to carry it) needs COUNT.
+# The project's statements by hand, values bound. The page carries its total (one round
+# trip); only a page past the end (no rows to carry it) needs COUNT.
 COUNT = "SELECT count(*) FROM tasks WHERE {}"
 LIST = (
     f"SELECT {COLUMNS}, ({COUNT}) AS total FROM tasks WHERE {{}} "
@@ -51,11 +45,11 @@ PUT = (
 DELETE = f"DELETE FROM tasks {OWNED} RETURNING id"
 ROUTE = re.compile(r"/api/v1/([A-Za-z0-9_-]{1,128})/tasks(?:/([^/]+)(/complete)?)?")
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
-# Timestamps come back in the session time zone; orjson writes UTC ones with a "Z" like the
-# project does (the benchmark's PostgreSQL runs in UTC; `_utc` converts any other zone).
+# orjson writes UTC timestamps with a "Z" like the project; `_utc` converts any other zone.
 JSON_OPTIONS = orjson.OPT_UTC_Z
 SECRET = os.environ.get("BETTER_AUTH_SECRET", "")
-_pools: list[AsyncConnectionPool[AsyncConnection[Any]]] = []
+Pool = AsyncConnectionPool[AsyncConnection[Any]]
+_pools: list[Pool] = []
 _utc_session: list[bool] = []  # learnt once at start-up: does the database talk in UTC?
 
 
@@ -66,7 +60,6 @@ class HttpError(Exception):
 
 
 def _task(row: tuple[Any, ...] | list[Any]) -> dict[str, Any]:
-    # orjson writes UUIDs and datetimes itself: no per-field formatting in Python.
     return dict(zip(KEYS, row, strict=False))
 
 
@@ -202,21 +195,13 @@ async def _lifespan(receive: Receive, send: Send) -> None:
     while True:
         message = await receive()
         if message["type"] == "lifespan.startup":
+            # Autocommit: no BEGIN/COMMIT round trips. Prepared after 5 uses, or never (as
+            # the project reads DB_PREPARED_STATEMENTS: off unless true).
+            prepared = os.environ.get("DB_PREPARED_STATEMENTS", "").strip().lower() in {"true", "1"}
+            options = {"autocommit": True, "options": "-c statement_timeout=5000"}
+            options["prepare_threshold"] = 5 if prepared else None
             url = os.environ["DATABASE_URL"]
-            pool: AsyncConnectionPool[AsyncConnection[Any]] = AsyncConnectionPool(
-                url,
-                min_size=10,
-                max_size=15,
-                timeout=3,
-                open=False,
-                # Autocommit: each statement is its own transaction, so no BEGIN/COMMIT round
-                # trips. psycopg prepares a statement after 5 uses (threshold None: never).
-                kwargs={
-                    "autocommit": True,
-                    "prepare_threshold": 5 if _prepared_statements() else None,
-                    "options": "-c statement_timeout=5000",
-                },
-            )
+            pool = Pool(url, kwargs=options, min_size=10, max_size=15, timeout=3, open=False)
             await pool.open(wait=True)
             _pools.append(pool)
             async with pool.connection() as conn:
@@ -227,11 +212,6 @@ async def _lifespan(receive: Receive, send: Send) -> None:
                 await pool.close()
             await send({"type": "lifespan.shutdown.complete"})
             return
-
-
-def _prepared_statements() -> bool:
-    """DB_PREPARED_STATEMENTS as the project reads it: off unless set to true."""
-    return os.environ.get("DB_PREPARED_STATEMENTS", "false").strip().lower() in {"true", "1"}
 
 
 async def app(scope: Message, receive: Receive, send: Send) -> None:

@@ -1,16 +1,6 @@
-"""Instructions per request, counted by valgrind: a stable measure of the app's CPU cost.
-
-`python -m benchmarks.instructions [--operations get,put,...]` runs, for each operation, an
-in-process loop of ASGI calls straight into the app (no HTTP server, no client library)
-against a fresh local PostgreSQL database under `valgrind --tool=callgrind`, and prints the
-instructions per request. Only the measured requests are counted: callgrind starts with
-instrumentation off, and a tiny C helper (compiled here with valgrind's `callgrind.h`
-macros) switches it on after start-up and a warm-up, and off after the last request.
-Production settings, access log on (written to a pipe). Counts repeat to about 1% for
-the same code, where timings on this 2-core machine move 10-20%.
-
-`--inner OPERATION COUNT DATABASE_URL` is the loop itself (what valgrind runs).
-"""
+"""`python -m benchmarks.instructions [--operations get,put,...]`: instructions per request of
+an in-process loop of ASGI calls into the app under callgrind (specs/performance.md).
+`--inner` is the loop itself, what valgrind runs."""
 
 import argparse
 import asyncio
@@ -25,18 +15,14 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-from benchmarks.database import BenchDatabase
+from benchmarks.data import BenchDatabase
 from benchmarks.settings import ADMIN_URL
 from todo_api.auth.development_token import mint_development_token
 from todo_api.cli import create_served_app
 from todo_api.config import Settings
-from todo_api.db.engine import create_engine
-from todo_api.db.migrations import migrate_database
 from todo_api.logging_setup import configure_logging
 
 OPERATIONS = ("get", "put", "create", "toggle", "list10", "list1000")
-# Tasks the operation's user has before the loop: the lists read all of them.
-_SEEDED = {"list1000": 1000}
 WARM_UP, MEASURED = 30, 200
 # Client requests of valgrind: no-ops outside valgrind, exact switches inside it.
 _SWITCH_SOURCE = """
@@ -57,69 +43,42 @@ def main() -> None:
         operation, switch, url = args.inner
         asyncio.run(_loop(operation, ctypes.CDLL(switch), url))
         return
-    database = BenchDatabase(args.admin_url, suffix="instructions")
-    database.create()
-    try:
-        asyncio.run(_migrate(database.url))
-        with tempfile.TemporaryDirectory() as folder:
-            switch = _compile_switch(Path(folder))
-            results = {
-                op: _instructions(op, database.url, switch) / MEASURED
-                for op in args.operations.split(",")
-            }
-    finally:
-        database.drop()
+    env = {**os.environ, "BETTER_AUTH_SECRET": _SECRET}
+    with (
+        tempfile.TemporaryDirectory() as folder,
+        BenchDatabase(args.admin_url, suffix="instructions").created(env, Path(folder)) as db,
+    ):
+        source, switch = Path(folder) / "switch.c", Path(folder) / "switch.so"
+        source.write_text(_SWITCH_SOURCE)
+        subprocess.run(["cc", "-shared", "-fPIC", "-o", str(switch), str(source)], check=True)
+        results = {
+            op: _instructions(op, db.url, switch) / MEASURED for op in args.operations.split(",")
+        }
     print(json.dumps(results))
     for operation, count in results.items():
         print(f"{operation:8} {count / 1000:8.0f}k instructions per request")
 
 
-def _settings(url: str) -> Settings:
-    return Settings(
+def _instructions(operation: str, url: str, switch: Path) -> int:
+    command = ["valgrind", "--tool=callgrind", "--instr-atstart=no"]
+    command += ["--callgrind-out-file=/dev/null", sys.executable]
+    # By path, so another checkout's app can be measured with this file (PYTHONPATH).
+    command += [str(Path(__file__).resolve()), "--inner", operation, str(switch), url]
+    env = {**os.environ, "PYTHONHASHSEED": "0"}
+    finished = subprocess.run(command, capture_output=True, text=True, env=env, check=True)
+    if match := re.search(r"Collected : (\d+)", finished.stderr):
+        return int(match.group(1))
+    raise RuntimeError(f"no instruction count in valgrind's output:\n{finished.stderr}")
+
+
+async def _loop(operation: str, switch: ctypes.CDLL, url: str) -> None:
+    settings = Settings(
         _env_file=None,
         database_url=url,
         environment="production",
         better_auth_secret=_SECRET,
         log_json=True,
     )
-
-
-async def _migrate(url: str) -> None:
-    settings = _settings(url)
-    await migrate_database(create_engine(settings), settings)
-
-
-def _compile_switch(folder: Path) -> Path:
-    source, library = folder / "switch.c", folder / "switch.so"
-    source.write_text(_SWITCH_SOURCE)
-    subprocess.run(["cc", "-shared", "-fPIC", "-o", str(library), str(source)], check=True)
-    return library
-
-
-def _instructions(operation: str, url: str, switch: Path) -> int:
-    command = [
-        "valgrind",
-        "--tool=callgrind",
-        "--instr-atstart=no",
-        "--callgrind-out-file=/dev/null",
-        sys.executable,
-        # By path, so another checkout's app can be measured with this file (PYTHONPATH).
-        str(Path(__file__).resolve()),
-        "--inner",
-        operation,
-        str(switch),
-        url,
-    ]
-    env = {**os.environ, "PYTHONHASHSEED": "0"}
-    finished = subprocess.run(command, capture_output=True, text=True, env=env, check=True)
-    match = re.search(r"Collected : (\d+)", finished.stderr)
-    if match is None:
-        raise RuntimeError(f"no instruction count in valgrind's output:\n{finished.stderr}")
-    return int(match.group(1))
-
-
-async def _loop(operation: str, switch: ctypes.CDLL, url: str) -> None:
-    settings = _settings(url)
     # Access lines go to stderr, which the parent reads: written as in production.
     configure_logging("INFO", json_lines=True)
     app = create_served_app(settings)  # as `todo-api serve` runs it, process tuning included
@@ -127,8 +86,20 @@ async def _loop(operation: str, switch: ctypes.CDLL, url: str) -> None:
     user = f"bench_{operation}"
     token = mint_development_token(_SECRET, user, ttl_seconds=3600)
     async with app.router.lifespan_context(app):
-        task_id = await _seed(app, user, token, _SEEDED.get(operation, 10))
-        request = _requests(task_id)[operation]
+        created: dict[str, Any] = {}
+        seed = json.dumps({"title": "seed"}).encode()
+        for _ in range(1000 if operation == "list1000" else 10):  # the tasks a list reads
+            await _call(app, user, token, "POST", "", seed, created)
+        task_id = str(json.loads(created["body"])["id"])
+        replace = {"title": "bench", "description": None, "is_completed": False}
+        request = {
+            "get": ("GET", f"/{task_id}", b""),
+            "put": ("PUT", f"/{task_id}", json.dumps(replace).encode()),
+            "create": ("POST", "", json.dumps({"title": secrets.token_hex(8)}).encode()),
+            "toggle": ("PATCH", f"/{task_id}/complete", b""),
+            "list10": ("GET", "", b""),
+            "list1000": ("GET", "", b""),
+        }[operation]
         for measured in (False, True):
             if measured:
                 switch.start()
@@ -137,26 +108,6 @@ async def _loop(operation: str, switch: ctypes.CDLL, url: str) -> None:
                 if status >= 400:
                     raise RuntimeError(f"{operation} answered {status}")
         switch.stop()
-
-
-async def _seed(app: Any, user: str, token: str, count: int) -> str:
-    body = json.dumps({"title": "seed"}).encode()
-    created: dict[str, Any] = {}
-    for _ in range(count):
-        await _call(app, user, token, "POST", "", body, created)
-    return str(json.loads(created["body"])["id"])
-
-
-def _requests(task_id: str) -> dict[str, tuple[str, str, bytes]]:
-    replace = {"title": "bench", "description": None, "is_completed": False}
-    return {
-        "get": ("GET", f"/{task_id}", b""),
-        "put": ("PUT", f"/{task_id}", json.dumps(replace).encode()),
-        "create": ("POST", "", json.dumps({"title": secrets.token_hex(8)}).encode()),
-        "toggle": ("PATCH", f"/{task_id}/complete", b""),
-        "list10": ("GET", "", b""),
-        "list1000": ("GET", "", b""),
-    }
 
 
 async def _call(

@@ -16,67 +16,57 @@ HOST = "127.0.0.1"
 CONNECTIONS = 32
 # Fewer connections for the scaling probes, so queueing in the server does not hide query time.
 SCALING_CONNECTIONS = 8
-WRK_THREADS = 1
 TIMEOUT_SECONDS = 5
-WRK_TIMEOUT = f"{TIMEOUT_SECONDS}s"
 TOKEN_TTL_SECONDS = 4 * 3600
 SAMPLE_SIZE = 20_000
-
-# Remote-database mode: PostgreSQL behind the delay proxy, this far away (round trip).
-REMOTE_RTTS_MS = (2.0, 20.0)
-REMOTE_CONNECTIONS = (1, CONNECTIONS)
-# PgBouncer mode: server connections PgBouncer keeps per database (the tests use 2 to catch
-# per-connection state; fewer than the project's 15 client connections, so they are shared).
+REMOTE_RTTS_MS = (2.0, 20.0)  # the remote database's distances (round trip)
+# PgBouncer mode: server connections per database, fewer than the project's 15 client
+# connections, so they are shared.
 PGBOUNCER_POOL_SIZE = 10
-
-# Targets (issues "Performance: a reproducible benchmark ...", "Neon in production",
-# "CPU per request").
-MIN_RATIO = 0.5
-MAX_CPU_MS_SINGLE_ROW = 0.7
-MAX_P99_OVER_P50 = 3.0
-MAX_SCALING_SLOWDOWN = 1.25
-MAX_RSS_MB = 150.0
-MAX_ROUND_TRIPS = 1.0
-TARGET_RTT_MS = 20.0  # the c=1 median target: 1.3 x this + 5 ms
-MAX_C1_P50_MS = 1.3 * TARGET_RTT_MS + 5.0
+# The bodies both load generators send (workload.lua gets them as arguments).
+CREATE_BODY = (
+    '{"title":"Created by the load test","description":"A new task with a '
+    'description of a typical length for a todo item.","is_completed":false}'
+)
+PUT_BODY = (
+    '{"title":"Edited by the load test","description":"Replaced in full by a '
+    'PUT of a typical size.","is_completed":true}'
+)
 
 
 @dataclass(frozen=True, slots=True)
 class RunPlan:
-    """Durations in seconds; `rounds` repeats the alternating project/baseline runs."""
+    """Seconds (wrk takes whole ones); `rounds` repeats the alternating main-phase runs."""
 
-    duration: int  # each main-phase run (wrk takes whole seconds)
-    warmup: int
+    duration: int  # each main-phase run
     rounds: int
-    quick: bool
     scaling_duration: int  # each table-size and list-size run
     remote_duration: int  # each remote run, at c=1 and at c=32
-    remote_warmup: float  # at most, before each c=1 run; c=32 warms the pool once per server
-    pgbouncer_duration: int  # each run behind PgBouncer (the pool is warmed once per server)
-    profile_seconds: int
+    remote_warmup: float  # at most, before each c=1 run
+    pgbouncer_duration: int
+    warmup: int = 1
 
-    @classmethod
-    def for_mode(cls, quick: bool) -> "RunPlan":
-        if quick:
-            return cls(
-                duration=2,
-                warmup=1,
-                rounds=1,
-                quick=True,
-                scaling_duration=2,
-                remote_duration=1,
-                remote_warmup=1.5,
-                pgbouncer_duration=2,
-                profile_seconds=4,
-            )
-        return cls(
-            duration=10,
-            warmup=1,
-            rounds=2,
-            quick=False,
-            scaling_duration=5,
-            remote_duration=3,
-            remote_warmup=2.0,
-            pgbouncer_duration=4,
-            profile_seconds=8,
-        )
+
+FULL = RunPlan(10, 2, 5, 3, 2.0, 4)
+QUICK = RunPlan(2, 1, 2, 1, 1.5, 2)
+
+
+@dataclass(frozen=True, slots=True)
+class Workload:
+    name: str
+    mode: str  # workload.lua's mode
+    limit: int = 0  # page size of list requests
+    delete_share: float = 0.0  # fraction of requests that delete a pool task
+    writes: bool = False  # restore the seeded rows afterwards
+
+
+GET_ONE = Workload("get-one", "get")
+LIST_1000 = Workload("list-1000", "list", limit=1000)
+CREATE = Workload("create", "create", writes=True)
+TOGGLE = Workload("toggle", "toggle", writes=True)
+PUT = Workload("put", "put", writes=True)
+DELETE = Workload("delete", "delete", delete_share=1.0, writes=True)
+MIX = Workload("mix", "mix", limit=50, delete_share=0.05, writes=True)
+MAIN_WORKLOADS = (GET_ONE, LIST_1000, CREATE, TOGGLE, PUT, DELETE, MIX)
+# One operation at a time, the list a full 50-task page (remote-database mode).
+OPERATIONS = (GET_ONE, Workload("list-50", "list", limit=50), CREATE, TOGGLE, PUT, DELETE)
