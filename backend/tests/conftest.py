@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 import httpx
 import pytest
+from cryptography.hazmat.primitives.asymmetric import ec
 from fastapi import FastAPI
 from sqlalchemy import delete
 from sqlalchemy.engine import make_url
@@ -21,11 +22,14 @@ from tests.support.databases import (
 from tests.support.pgbouncer import PgBouncer, pgbouncer_executable, running_pgbouncer
 from tests.support.postgres_admin import with_host_and_port
 from tests.support.requirements import is_required, missing
+from tests.support.signing_keys import SigningKey, new_ec_key, new_ed25519_key, new_rsa_key
 from todo_api.auth.development_token import mint_development_token
 from todo_api.config import Settings
 from todo_api.main import create_app
 from todo_api.migrations import migrate_database
 from todo_api.models import Task
+
+pytest_plugins = ["tests.support.run_summary"]
 
 TEST_SECRET = "test-secret-for-the-suite-0123456789abcdef"
 ALICE = "PkT4IjEnSg188RUyeRggOZiHz5miNZE2"
@@ -176,3 +180,18 @@ async def client_for(clean_app: FastAPI) -> AsyncIterator[Callable[[str], httpx.
 @pytest.fixture
 def client(client_for: Callable[[str], httpx.AsyncClient]) -> httpx.AsyncClient:
     return client_for(ALICE)
+
+
+@pytest.fixture(scope="session")
+def ed25519_key() -> SigningKey:
+    return new_ed25519_key("ed25519-key")
+
+
+@pytest.fixture(scope="session")
+def p256_key() -> SigningKey:
+    return new_ec_key("p256-key", ec.SECP256R1(), "ES256")
+
+
+@pytest.fixture(scope="session")
+def rsa_key() -> SigningKey:
+    return new_rsa_key("rsa-key")

@@ -7,7 +7,7 @@ pieces (whole functions); each piece must appear verbatim in examples/nextjs/app
 import re
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[3]
+ROOT = Path(__file__).resolve().parents[4]
 SECTION = "## Sending a token from Next.js"
 
 
