@@ -21,6 +21,12 @@ def pytest_runtest_call(item: pytest.Item) -> Generator[None, None, None]:
 
 
 @pytest.hookimpl(wrapper=True)
-def pytest_runtest_teardown(item: pytest.Item) -> Generator[None, None, None]:
+def pytest_runtest_teardown(
+    item: pytest.Item, nextitem: pytest.Item | None
+) -> Generator[None, None, None]:
+    if nextitem is None:
+        # The run's (or the xdist worker's) last test: the session's fixtures (databases,
+        # PgBouncer) are finalized in its teardown, and they may reach their servers.
+        return (yield)
     with machine_access_refused(item.nodeid):
         return (yield)
