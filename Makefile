@@ -35,10 +35,10 @@ install: $(VENV)/.installed
 run: install
 	$(VENV)/bin/todo-api serve
 
-## test: after a change (~1 min): unit, database and system tests without the slow ones, on SQLite,
+## test: after a change (~2 min): unit, database and system tests without the slow ones, on SQLite,
 ##   PostgreSQL and PgBouncer when reachable (TEST_DATABASE_URL), in parallel
 test: install
-	$(VENV)/bin/pytest -m "not slow" -n $(TEST_WORKERS) $(PYTEST_ARGS)
+	$(VENV)/bin/pytest -m "not slow" -n $(TEST_WORKERS) --no-cov $(PYTEST_ARGS)
 
 ## check: what CI runs (~10 min): lint, types, every test with the slow ones (image, browser,
 ##   Next.js client, wheel, outage, load, fuzzing), no tool missing; then `make test` on Python 3.13
