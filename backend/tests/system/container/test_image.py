@@ -46,8 +46,7 @@ from tests.support.run_summary import record
 
 REQUIRE_CONTAINER = "REQUIRE_CONTAINER"
 
-# One worker builds the image and runs every test on it.
-pytestmark = [pytest.mark.container, pytest.mark.slow, pytest.mark.xdist_group("container")]
+pytestmark = [pytest.mark.container, pytest.mark.slow]
 
 REPO_ROOT = Path(__file__).resolve().parents[4]
 BASE_IMAGE = "localhost/todo-api-test-base:bookworm"

@@ -20,8 +20,7 @@ from tests.support.crud_roundtrip import exercise_crud
 from tests.support.databases import fresh_postgres_database_or_skip
 from tests.support.requirements import missing
 
-# One worker builds the wheel and its venv and runs every test on them.
-pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("packaging")]
+pytestmark = pytest.mark.slow
 
 REPO_ROOT = Path(__file__).resolve().parents[4]
 STEP_TIMEOUT_SECONDS = 300.0  # a cold uv cache downloads every dependency once
