@@ -37,8 +37,10 @@ run: install
 
 ## test: after a change (~2 min): unit, database and system tests without the slow ones, on SQLite,
 ##   PostgreSQL and PgBouncer when reachable (TEST_DATABASE_URL), in parallel
+# Its tests build nothing in place (no image, wheel or Next.js build), so they are dealt to the
+# workers one by one, which balances better than whole modules (pyproject's loadscope).
 test: install
-	$(VENV)/bin/pytest -m "not slow" -n $(TEST_WORKERS) --no-cov $(PYTEST_ARGS)
+	$(VENV)/bin/pytest -m "not slow" -n $(TEST_WORKERS) --dist load --no-cov $(PYTEST_ARGS)
 
 ## check: what CI runs (~10 min): lint, types, every test with the slow ones (image, browser,
 ##   Next.js client, wheel, outage, load, fuzzing), no tool missing; then `make test` on Python 3.13
