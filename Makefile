@@ -8,8 +8,18 @@ export UV_PROJECT_ENVIRONMENT := $(VENV)
 # Interpreters come from this machine only; uv must never download one.
 export UV_PYTHON_DOWNLOADS := never
 PYTEST_ARGS ?=
+# pytest-xdist workers: one per core.
+TEST_WORKERS ?= auto
+# What CI runs with: a test whose server or tool is missing fails instead of skipping.
+REQUIRE_EVERYTHING := REQUIRE_POSTGRES=1 REQUIRE_PGBOUNCER=1 REQUIRE_CONTAINER=1 \
+	REQUIRE_BROWSER=1 REQUIRE_PACKAGING=1 REQUIRE_REFERENCE_CLIENT=1
+# The plans target Python 3.13: `make check` runs `make test` on it too, where it is installed.
+PYTHON313 = $(shell for candidate in python3.13 \
+	"$$(pyenv root 2>/dev/null || echo /nonexistent)"/versions/3.13*/bin/python3.13; do \
+	"$$candidate" -c 'import sys; assert sys.version_info[:2] == (3, 13)' >/dev/null 2>&1 \
+	&& { echo "$$candidate"; break; }; done)
 
-.PHONY: install run test lint migrate openapi bench bench-quick bench-instructions clean
+.PHONY: install run test check lint migrate openapi bench bench-quick bench-instructions clean
 
 $(UV):
 	$(PYTHON) -m venv $(TOOLS)
@@ -25,10 +35,26 @@ install: $(VENV)/.installed
 run: install
 	$(VENV)/bin/todo-api serve
 
-## test: the whole suite, SQLite always and PostgreSQL when reachable (TEST_DATABASE_URL)
+## test: after a change (~2 min): unit, database and system tests without the slow ones, on SQLite,
+##   PostgreSQL and PgBouncer when reachable (TEST_DATABASE_URL), in parallel
+# Its tests build nothing in place (no image, wheel or Next.js build), so they are dealt to the
+# workers one by one, which balances better than whole modules (pyproject's loadscope).
 test: install
-	$(VENV)/bin/pytest $(PYTEST_ARGS)
+	$(VENV)/bin/pytest -m "not slow" -n $(TEST_WORKERS) --dist load --no-cov $(PYTEST_ARGS)
 
+## check: what CI runs (~10 min): lint, types, every test with the slow ones (image, browser,
+##   Next.js client, wheel, outage, load, fuzzing), no tool missing; then `make test` on Python 3.13
+check: lint
+	$(REQUIRE_EVERYTHING) $(VENV)/bin/pytest -n $(TEST_WORKERS) $(PYTEST_ARGS)
+	@if [ -n "$(PYTHON313)" ]; then \
+		echo "== make test again on $$($(PYTHON313) --version)"; \
+		$(REQUIRE_EVERYTHING) $(MAKE) test PYTHON="$(PYTHON313)" VENV=.venv-3.13 \
+			PYTEST_ARGS="-p no:cacheprovider"; \
+	else \
+		echo "== Python 3.13 is not installed here: the suite ran on $$($(PYTHON) --version) only"; \
+	fi
+
+## lint: ruff (lint and format) and mypy strict
 lint: install
 	$(VENV)/bin/ruff check backend
 	$(VENV)/bin/ruff format --check backend

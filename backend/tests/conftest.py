@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 import httpx
 import pytest
+from cryptography.hazmat.primitives.asymmetric import ec
 from fastapi import FastAPI
 from sqlalchemy import delete
 from sqlalchemy.engine import make_url
@@ -22,11 +23,14 @@ from tests.support.declared_responses import declared_response_check
 from tests.support.pgbouncer import PgBouncer, pgbouncer_executable, running_pgbouncer
 from tests.support.postgres_admin import with_host_and_port
 from tests.support.requirements import is_required, missing
+from tests.support.signing_keys import SigningKey, new_ec_key, new_ed25519_key, new_rsa_key
 from todo_api.auth.development_token import mint_development_token
 from todo_api.config import Settings
 from todo_api.db.migrations import migrate_database
 from todo_api.main import create_app
 from todo_api.models import Task
+
+pytest_plugins = ["tests.support.run_summary"]
 
 # A well-formed ETag that no task has: a conditional write with it matches nothing.
 STALE_TAG = '"2001-01-01T00:00:00Z"'
@@ -182,3 +186,18 @@ async def client_for(clean_app: FastAPI) -> AsyncIterator[Callable[[str], httpx.
 @pytest.fixture
 def client(client_for: Callable[[str], httpx.AsyncClient]) -> httpx.AsyncClient:
     return client_for(ALICE)
+
+
+@pytest.fixture(scope="session")
+def ed25519_key() -> SigningKey:
+    return new_ed25519_key("ed25519-key")
+
+
+@pytest.fixture(scope="session")
+def p256_key() -> SigningKey:
+    return new_ec_key("p256-key", ec.SECP256R1(), "ES256")
+
+
+@pytest.fixture(scope="session")
+def rsa_key() -> SigningKey:
+    return new_rsa_key("rsa-key")

@@ -12,7 +12,7 @@ import pytest
 from benchmarks import baseline_app
 from tests.conftest import ALICE, TEST_SECRET, make_settings, serving, token_for
 from tests.support.databases import fresh_postgres_database_or_skip
-from todo_api.migrations import migrate_database
+from todo_api.db.migrations import migrate_database
 
 
 @asynccontextmanager

@@ -23,7 +23,6 @@ import pytest
 import yaml
 
 from tests.conftest import ALICE, TEST_SECRET
-from tests.container.measurements import record
 from tests.support.api_process import ApiProcess, free_port, stop, wait_until_healthy
 from tests.support.buildah import (
     ISOLATION,
@@ -43,12 +42,13 @@ from tests.support.debian_base import BaseImageError, build_base_image
 from tests.support.postgres_admin import libpq_url
 from tests.support.process_tree import command_line, leaf_descendants
 from tests.support.requirements import missing
+from tests.support.run_summary import record
 
 REQUIRE_CONTAINER = "REQUIRE_CONTAINER"
 
-pytestmark = pytest.mark.container
+pytestmark = [pytest.mark.container, pytest.mark.slow]
 
-REPO_ROOT = Path(__file__).resolve().parents[3]
+REPO_ROOT = Path(__file__).resolve().parents[4]
 BASE_IMAGE = "localhost/todo-api-test-base:bookworm"
 IMAGE = "localhost/todo-api-test:latest"
 BUILD_TIMEOUT_SECONDS = 900.0
@@ -79,7 +79,7 @@ def build_options() -> list[str]:
 
 def ensure_base_image(workdir: Path) -> None:
     if image_exists(BASE_IMAGE):
-        record(f"base image {BASE_IMAGE}: reused from buildah's storage")
+        record(f"container: base image {BASE_IMAGE}: reused from buildah's storage")
         return
     if shutil.which("debootstrap") is None and not Path("/usr/sbin/debootstrap").exists():
         missing(
@@ -94,7 +94,7 @@ def ensure_base_image(workdir: Path) -> None:
             f"the Debian base image could not be made here: {error}", required_by=REQUIRE_CONTAINER
         )
     record(
-        f"base image {BASE_IMAGE}: made from Debian packages in "
+        f"container: base image {BASE_IMAGE}: made from Debian packages in "
         f"{time.monotonic() - started:.0f} s, {image_size_bytes(BASE_IMAGE) / 1e6:.0f} MB"
     )
 
@@ -132,7 +132,7 @@ def image(tmp_path_factory: pytest.TempPathFactory) -> str:
             buildah("rmi", str(previous), timeout=120)
     size = image_size_bytes(IMAGE)
     record(
-        f"image {IMAGE}: built in {elapsed:.1f} s; {size / 1e6:.0f} MB, "
+        f"container: image {IMAGE}: built in {elapsed:.1f} s; {size / 1e6:.0f} MB, "
         f"{(size - image_size_bytes(BASE_IMAGE)) / 1e6:.0f} MB of it on top of the base"
     )
     return IMAGE

@@ -9,7 +9,7 @@ import httpx
 import pytest
 
 from tests.conftest import ALICE, BOB, STALE_TAG
-from tests.integration.test_tasks_api import assert_problem
+from tests.database.test_tasks_api import assert_problem
 from todo_api.errors import IdempotencyKeyInUse
 from todo_api.services.task_service import TaskService
 

@@ -20,7 +20,7 @@ from tests.support.browser import launched_chromium
 from tests.support.databases import sqlite_url
 from tests.support.nextjs import app_environment, build_app, require_node, running_app
 
-pytestmark = [pytest.mark.reference_client, pytest.mark.browser]
+pytestmark = [pytest.mark.reference_client, pytest.mark.browser, pytest.mark.slow]
 
 WAIT_MS = 20_000  # each wait for the page: a server action may retry for a few seconds
 TEST_BUDGET_SECONDS = 180  # the whole flow for one credential

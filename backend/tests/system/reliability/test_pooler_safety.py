@@ -32,7 +32,7 @@ from todo_api.db.migrations import migrate_database
 pytestmark = pytest.mark.slow
 
 TASKS = f"/api/v1/{ALICE}/tasks"
-REPO_ROOT = Path(__file__).resolve().parents[3]
+REPO_ROOT = Path(__file__).resolve().parents[4]
 STATEMENT_TIMEOUT_MS = 1000
 # The timeout, plus room for a loaded 2-core CI machine; far below the 4 s request deadline.
 MAX_SECONDS_ON_A_LOCKED_ROW = 2.5

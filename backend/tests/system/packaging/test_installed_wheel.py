@@ -22,7 +22,7 @@ from tests.support.requirements import missing
 
 pytestmark = pytest.mark.slow
 
-REPO_ROOT = Path(__file__).resolve().parents[3]
+REPO_ROOT = Path(__file__).resolve().parents[4]
 STEP_TIMEOUT_SECONDS = 300.0  # a cold uv cache downloads every dependency once
 
 

@@ -10,8 +10,8 @@ import pytest
 from jwt.algorithms import get_default_algorithms
 
 from tests.support.jwks_server import LoopbackJwksServer
+from tests.support.manual_clock import ManualClock
 from tests.support.signing_keys import SigningKey, new_ed25519_key
-from tests.unit.auth.manual_clock import ManualClock
 from todo_api.auth.jwks import JwksClient
 from todo_api.auth.principal import Principal
 from todo_api.auth.token_verifier import TokenVerifier

@@ -21,11 +21,11 @@ from tests.support.api_process import SERVE_EXECUTABLE, ApiProcess, running_api,
 from tests.support.browser import launched_chromium
 from tests.support.databases import sqlite_url
 
-pytestmark = pytest.mark.browser
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 USER = "docs_ui_user"
 TITLE = "Written from the docs UI"
-ARTIFACT = Path(__file__).resolve().parents[3] / "test-artifacts" / "docs-ui.png"
+ARTIFACT = Path(__file__).resolve().parents[4] / "test-artifacts" / "docs-ui.png"
 WAIT_MS = 15_000  # the bound on every single wait for the page
 TEST_BUDGET_SECONDS = 120  # and on the whole test
 CREATE = "operations-tasks-create_task_api_v1__user_id__tasks_post"

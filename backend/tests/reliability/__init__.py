@@ -1,1 +1,0 @@
-"""Reliability and hostile-input tests: outages, concurrency, load, fuzzing, logs, shutdown."""
