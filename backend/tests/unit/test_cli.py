@@ -86,4 +86,3 @@ def test_a_configuration_error_names_the_rule_never_the_secret(
 def test_openapi_prints_the_committed_contract(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["openapi"]) == 0
     assert json.loads(capsys.readouterr().out) == json.loads(CONTRACT.read_text())
-
