@@ -2,10 +2,8 @@
 that the installed uvicorn still has them, with the same meaning.
 
 They are not uvicorn's public API, so pyproject.toml bounds uvicorn to the releases whose
-protocol was read and tested. `todo-api serve` runs the check before it starts: an install
-outside the bound (a forced upgrade, an old image) stops with one line instead of failing
-on requests. The check drives uvicorn's own protocol through one request head on a
-transport that sends nothing, then reads the state that `BoundedHttpProtocol` reads.
+protocol was read and tested, and `todo-api serve` runs the check before it starts: an install
+outside the bound stops with one line instead of failing on requests.
 """
 
 import asyncio
@@ -94,6 +92,7 @@ def missing_internals(protocol_class: type["HttpToolsProtocol"] | None = None) -
 async def _exchange_one_head(
     protocol_class: type["HttpToolsProtocol"], server_state: "ServerState"
 ) -> list[str]:
+    """Uvicorn's own protocol through one request head, on a transport that sends nothing."""
     name = protocol_class.__name__
     loop = asyncio.get_running_loop()
     config = Config(app=_no_answer, ws="none", lifespan="off", log_config=None)
