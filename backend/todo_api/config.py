@@ -27,16 +27,12 @@ def normalize_database_url(url: str) -> str:
     is kept as is, since psycopg understands both parameters.
     """
     scheme, separator, rest = url.strip().partition("://")
-    scheme = scheme.lower()
-    if not separator:
-        raise ValueError("DATABASE_URL must be a postgresql:// or sqlite:// URL")
+    scheme = scheme.lower() if separator else ""
     if scheme in {"postgres", "postgresql", "postgresql+psycopg", "postgresql+psycopg_async"}:
-        scheme = "postgresql+psycopg"
-    elif scheme in {"sqlite", "sqlite+aiosqlite"}:
-        scheme = "sqlite+aiosqlite"
-    else:
-        raise ValueError("DATABASE_URL must be a postgresql:// or sqlite:// URL")
-    return f"{scheme}://{rest}"
+        return f"postgresql+psycopg://{rest}"
+    if scheme in {"sqlite", "sqlite+aiosqlite"}:
+        return f"sqlite+aiosqlite://{rest}"
+    raise ValueError("DATABASE_URL must be a postgresql:// or sqlite:// URL")
 
 
 def _is_production_secret(secret: str) -> bool:
@@ -64,19 +60,16 @@ class DatabaseSettings(BaseSettings):
     db_max_overflow: int = Field(default=0, ge=0, le=100)
     db_pool_timeout_seconds: float = Field(default=3.0, gt=0, le=60)
     db_connect_timeout_seconds: int = Field(default=3, ge=1, le=60)
-    # In force on the server as a default of the database role (`todo-api migrate` sets it),
-    # so that it holds through a transaction pooler, where a per-connection SET would not.
+    # Stored as a default of the database role by `todo-api migrate` (db/role_defaults.py).
     db_statement_timeout_ms: int = Field(default=3000, ge=100, le=600_000)
     # Upper bound on one request's database work, even if the server stops answering; above
     # the statement timeout, so the server gives up on a slow statement first.
     db_request_timeout_seconds: float = Field(default=4.0, gt=0, le=120)
-    # Server-side prepared statements, off unless asked for: behind a transaction pooler
-    # (on any host and port) the next transaction may run on a server connection that never
-    # saw the PREPARE, and on a direct connection they save little (specs/decisions.md).
+    # Off unless asked for: behind a transaction pooler the next transaction may run on a server
+    # connection that never saw the PREPARE, and directly they save little (specs/decisions.md).
     db_prepared_statements: bool = False
     db_pool_recycle_seconds: int = Field(default=300, ge=10)
-    # Closed connections are always detected cheaply on checkout; a pre-ping round trip also
-    # catches connections that died without the server saying so.
+    # Also catches connections that died silently, at a round trip per checkout (db/engine.py).
     db_pool_pre_ping: bool = False
     db_retry_after_seconds: int = Field(default=2, ge=1, le=600)
 
@@ -255,21 +248,18 @@ class Settings(DatabaseSettings):
         return self.shared_secret == DEVELOPMENT_SECRET
 
     @property
+    def _better_auth_base(self) -> str | None:
+        return self.better_auth_url.rstrip("/") if self.better_auth_url else None
+
+    @property
     def jwks_url(self) -> str | None:
-        if self.jwt_jwks_url:
-            return self.jwt_jwks_url
-        if self.better_auth_url:
-            return self.better_auth_url.rstrip("/") + "/api/auth/jwks"
-        return None
+        base = self._better_auth_base
+        return self.jwt_jwks_url or (None if base is None else f"{base}/api/auth/jwks")
 
     @property
     def expected_issuer(self) -> str | None:
-        return self.jwt_issuer or (
-            self.better_auth_url.rstrip("/") if self.better_auth_url else None
-        )
+        return self.jwt_issuer or self._better_auth_base
 
     @property
     def expected_audience(self) -> str | None:
-        return self.jwt_audience or (
-            self.better_auth_url.rstrip("/") if self.better_auth_url else None
-        )
+        return self.jwt_audience or self._better_auth_base

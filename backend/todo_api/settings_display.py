@@ -2,8 +2,6 @@
 (never the value), and database URLs with their passwords masked."""
 
 import re
-from collections.abc import Iterable
-from typing import Any
 from urllib.parse import urlencode
 
 from pydantic import ValidationError
@@ -64,16 +62,11 @@ def without_pydantic_prefix(message: str) -> str:
 
 
 def describe_configuration_error(error: ValidationError) -> str:
-    """One line per broken rule, naming the variable and the rule, never the value.
-
-    pydantic's own text quotes the input (`input_value=...`): for a secret, or a
-    DATABASE_URL with its password, that is the secret itself.
-    """
-    return "\n".join(_describe(error.errors(include_input=False, include_url=False)))
-
-
-def _describe(errors: Iterable[Any]) -> Iterable[str]:
-    for item in errors:
+    """One line per broken rule, naming the variable and the rule, never the value (pydantic's
+    own text quotes the input: for a secret, or a DATABASE_URL, the secret itself)."""
+    lines = []
+    for item in error.errors(include_input=False, include_url=False):
         variable = "_".join(str(part) for part in item["loc"]).upper()
-        message = without_pydantic_prefix(str(item["msg"]))
-        yield f"  {variable}: {message}" if variable else f"  {message}"
+        message = without_pydantic_prefix(item["msg"])
+        lines.append(f"  {variable}: {message}" if variable else f"  {message}")
+    return "\n".join(lines)
