@@ -20,7 +20,7 @@ from fastapi import APIRouter, FastAPI
 from pydantic import ValidationError
 
 from todo_api.auth.development_token import mint_development_token
-from todo_api.config import DatabaseSettings, Settings
+from todo_api.config import MAX_PORT, DatabaseSettings, Settings
 from todo_api.db.engine import create_engine
 from todo_api.db.failure_cause import diagnose, one_line
 from todo_api.db.migrations import migrate_database
@@ -80,7 +80,8 @@ def main(argv: list[str] | None = None) -> int:
         return _serve(settings, args.host, args.port, args.workers)
     if args.command == "token":
         return _print_token(settings, args.user_id, args.ttl)
-    return _print_openapi(settings)
+    print(json.dumps(create_app(settings).openapi(), indent=2, sort_keys=True))
+    return 0
 
 
 def _load(kind: type[SettingsType]) -> SettingsType | None:
@@ -97,9 +98,9 @@ def _port(value: str) -> int:
         port = int(value)
     except ValueError:
         port = 0
-    if not 1 <= port <= 65535:
+    if not 1 <= port <= MAX_PORT:
         raise argparse.ArgumentTypeError(
-            f"not a TCP port (1-65535): {value!r} (from --port or PORT)"
+            f"not a TCP port (1-{MAX_PORT}): {value!r} (from --port or PORT)"
         )
     return port
 
@@ -148,7 +149,6 @@ def _is_loopback(host: str) -> bool:
         return ipaddress.ip_address(host).is_loopback
     except ValueError:
         return host == "localhost"
-
 
 
 def create_served_app(settings: Settings | None = None) -> FastAPI:
@@ -211,11 +211,6 @@ def _print_token(settings: Settings, user_id: str, ttl_seconds: int) -> int:
         print("--ttl is longer than MAX_CREDENTIAL_LIFETIME_SECONDS allows", file=sys.stderr)
         return 2
     print(mint_development_token(secret, user_id, ttl_seconds=ttl_seconds))
-    return 0
-
-
-def _print_openapi(settings: Settings) -> int:
-    print(json.dumps(create_app(settings).openapi(), indent=2, sort_keys=True))
     return 0
 
 
