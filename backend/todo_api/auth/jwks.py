@@ -75,18 +75,13 @@ def _parse_jwk(entry: object) -> VerificationKey | None:
 class JwksClient:
     """Async JWKS cache in front of Better Auth's endpoint.
 
-    - A known kid is answered from the cache at once; after `cache_ttl_seconds` the set is
-      refreshed in the background while the cached keys keep verifying, for at most
-      `max_stale_seconds` more: keys Better Auth may have withdrawn long ago stop verifying
-      (503 while the endpoint fails; the drop is logged once).
+    - A known kid is answered from the cache; past `cache_ttl_seconds` the set is refreshed in
+      the background while cached keys keep verifying, for at most `max_stale_seconds` more
+      (then 503 while the endpoint fails; the drop is logged once).
     - An unknown kid triggers a refetch, at most one per `min_refetch_interval_seconds`, so
-      random kids cannot make us hammer Better Auth.
-    - One fetch at a time (single flight): every caller that needs it awaits the same one.
-    - A fetch has one overall deadline (`fetch_deadline_seconds`: connect, headers and body
-      together) and reads at most `MAX_JWKS_BYTES`; whatever goes wrong with it is a failed
-      fetch, which keeps the cached keys.
-
-    The caller owns (and closes) `http_client`; `aclose()` ends a fetch still running.
+      random kids cannot make us hammer Better Auth; every caller awaits the same fetch.
+    - A fetch has one deadline and reads at most `MAX_JWKS_BYTES`; whatever goes wrong with it
+      keeps the cached keys. The caller owns (and closes) `http_client`.
     """
 
     def __init__(
@@ -169,7 +164,6 @@ class JwksClient:
         return max(1, math.ceil(remaining))
 
     def _age(self) -> float:
-        """Seconds since the cached keys were fetched (infinite before the first fetch)."""
         return math.inf if self._fetched_at is None else self._clock() - self._fetched_at
 
     def _may_fetch(self) -> bool:

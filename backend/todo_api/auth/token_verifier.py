@@ -33,13 +33,9 @@ SYMMETRIC_ALGORITHM = "HS256"
 
 
 class TokenVerifier:
-    """Verifies every credential form Better Auth makes (see the table above).
-
-    `shared_secret` is the secret in force (BETTER_AUTH_SECRET, or the first entry of
-    BETTER_AUTH_SECRETS); `retired_secrets` only decrypt jwe cookies (see jwe_cookie).
-    Without a secret only JWKS-signed tokens verify; without a JWKS client, none of those.
-    Time claims are checked against the injectable clock (PyJWT would use the real one).
-    """
+    """Every credential form of the table above. Without a shared secret only JWKS-signed
+    tokens verify; without a JWKS client, none of those. `retired_secrets` only decrypt jwe
+    cookies. Time claims are checked against the injectable clock (PyJWT's is the real one)."""
 
     def __init__(
         self,
