@@ -21,11 +21,8 @@ logger = logging.getLogger(__name__)
 
 
 def normalize_database_url(url: str) -> str:
-    """Point any PostgreSQL or SQLite URL at the async driver this service uses.
-
-    Neon hands out `postgres://...?sslmode=require&channel_binding=require`; the query string
-    is kept as is, since psycopg understands both parameters.
-    """
+    """Point any PostgreSQL or SQLite URL at the async driver this service uses; the query
+    string (Neon's `sslmode`, `channel_binding`) is kept as is, for psycopg reads it."""
     scheme, separator, rest = url.strip().partition("://")
     scheme = scheme.lower() if separator else ""
     if scheme in {"postgres", "postgresql", "postgresql+psycopg", "postgresql+psycopg_async"}:
@@ -147,8 +144,7 @@ class Settings(DatabaseSettings):
     # Past their TTL, cached keys that cannot be refreshed verify for this much longer.
     jwks_max_stale_seconds: int = Field(default=86400, ge=0)
 
-    # The request line plus headers, in bytes (431 past it, read no further): the largest
-    # Better Auth credential (a 24 KiB token or a chunked ~16 KiB cookie) fits with room.
+    # The request line plus headers, in bytes (431 past it): the longest credential fits with room.
     max_request_head_bytes: int = Field(default=32 * 1024, ge=8 * 1024, le=1024 * 1024)
     # A complete request head must arrive within this many seconds of the connection opening
     # (or of the previous response), and a request body may pause no longer than this.
@@ -202,9 +198,8 @@ class Settings(DatabaseSettings):
 
     @property
     def shared_secret(self) -> str | None:
-        """The secret in force (it signs what `todo-api token` mints): the first entry of
-        BETTER_AUTH_SECRETS, else BETTER_AUTH_SECRET; development falls back to a fixed,
-        public one."""
+        """The secret in force (it signs what `todo-api token` mints); development falls back
+        to a fixed, public one."""
         if self._rotation_secrets:
             return next(iter(self._rotation_secrets.values()))
         if self.better_auth_secret is not None:

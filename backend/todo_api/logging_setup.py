@@ -41,8 +41,7 @@ def json_lines_formatter() -> logging.Formatter:
 class OncePerInterval(logging.Filter):
     """Lets each WARNING (per message format) through at most once per `interval_seconds` in
     this process, and says on the next one how many were dropped meanwhile: an operator still
-    sees that requests are refused, but a client in a loop does not write the log at its pace.
-    """
+    sees that requests are refused, but a client in a loop does not write the log at its pace."""
 
     def __init__(
         self,

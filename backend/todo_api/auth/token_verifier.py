@@ -26,8 +26,7 @@ from todo_api.auth.secret_jwt import SecretJwtReader
 from todo_api.auth.shared_secrets import SharedSecret
 from todo_api.errors import AuthenticationFailed
 
-# Better Auth splits a cookie-cache value over several cookies past ~4 KB; joined, a large
-# session reaches ~16 KiB. The request-head limit (32 KiB) leaves room for the rest.
+# Room for a large session's cookie cache, which Better Auth splits over several cookies.
 MAX_TOKEN_LENGTH = 24 * 1024
 SYMMETRIC_ALGORITHM = "HS256"
 

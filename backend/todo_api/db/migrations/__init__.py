@@ -25,10 +25,9 @@ def alembic_config() -> Config:
 async def migrate_database(
     engine: AsyncEngine, settings: DatabaseSettings | None = None
 ) -> list[str]:
-    """What `todo-api migrate` does: the schema to head, and with it the role's limits (env.py
-    stores them; without `settings`, as the environment sets them). Returns the revisions
-    applied, as "<rev> (<message>)". The pool is emptied afterwards: sessions opened before
-    the role's limits were stored would keep the old ones."""
+    """The schema to head, and with it the role's limits (env.py stores them; without
+    `settings`, from the environment). Returns the revisions applied, as "<rev> (<message>)".
+    The pool is emptied afterwards: sessions opened before would keep the old limits."""
     applied: list[str] = []
 
     def upgrade(connection: Connection) -> None:
