@@ -45,10 +45,9 @@ class JweCookieReader:
         *,
         cookie_max_age_seconds: float,
     ) -> None:
-        keys = [derive_session_key(secret) for secret in (current, *retired)]
-        self._keys = tuple(keys)
-        self._current_key = keys[0]
-        self._keys_by_kid = {key.thumbprint(): key for key in reversed(keys)}
+        self._keys = tuple(derive_session_key(secret) for secret in (current, *retired))
+        self._current_key = self._keys[0]
+        self._keys_by_kid = {key.thumbprint(): key for key in reversed(self._keys)}
         self._times = times
         self._retired_horizon = cookie_max_age_seconds + times.leeway_seconds
 

@@ -1,7 +1,5 @@
-"""Alembic migrations applied from inside the app (start-up, `todo-api migrate`, tests).
-
-The scripts live in this folder, so an installed wheel carries them and finds them from
-anywhere; everything goes through `env.py`, as `alembic upgrade head` from a checkout does."""
+"""Alembic migrations, applied from inside the app through `env.py` as `alembic upgrade head`
+does; the scripts live in this folder, so an installed wheel carries them."""
 
 from collections.abc import Callable
 from pathlib import Path
