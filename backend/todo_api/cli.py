@@ -160,9 +160,8 @@ def create_served_app(settings: Settings | None = None) -> FastAPI:
 
 @asynccontextmanager
 async def _tune_garbage_collector(_: FastAPI) -> AsyncIterator[None]:
-    # What start-up loaded lives as long as the process: frozen, full collections skip it. A
-    # page of tasks allocates more objects than the default thresholds let pass between
-    # collections; reference counting still frees acyclic garbage at once.
+    # What start-up loaded lives as long as the process: frozen, full collections skip it. A page
+    # of tasks allocates more objects than the default thresholds let pass between collections.
     gc.collect()
     gc.freeze()
     gc.set_threshold(50_000, 20, 100)

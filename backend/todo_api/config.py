@@ -14,6 +14,10 @@ from todo_api.settings_display import database_url_passwords, mask_database_url
 # Used only when ENVIRONMENT=development and no secret is configured; production refuses it.
 DEVELOPMENT_SECRET = "development-secret-do-not-use-in-production-0000"  # noqa: S105 (public by design)
 MIN_PRODUCTION_SECRET_LENGTH = 32
+_PRODUCTION_SECRET_RULE = (
+    f"at least {MIN_PRODUCTION_SECRET_LENGTH} characters and not the development default "
+    "when ENVIRONMENT=production"
+)
 DEFAULT_SQLITE_URL = "sqlite+aiosqlite:///./todo.sqlite3"
 MAX_PORT = 65535
 
@@ -52,8 +56,7 @@ class DatabaseSettings(BaseSettings):
 
     database_url: str = Field(default=DEFAULT_SQLITE_URL, repr=False)
     db_pool_size: int = Field(default=15, ge=1, le=100)
-    # Overflow connections are closed when returned: under sustained load each one costs a
-    # new connection (and a server process), so requests queue for the pool instead.
+    # Overflow connections are closed when returned: under load each costs a new connection.
     db_max_overflow: int = Field(default=0, ge=0, le=100)
     db_pool_timeout_seconds: float = Field(default=3.0, gt=0, le=60)
     db_connect_timeout_seconds: int = Field(default=3, ge=1, le=60)
@@ -146,8 +149,7 @@ class Settings(DatabaseSettings):
 
     # The request line plus headers, in bytes (431 past it): the longest credential fits with room.
     max_request_head_bytes: int = Field(default=32 * 1024, ge=8 * 1024, le=1024 * 1024)
-    # A complete request head must arrive within this many seconds of the connection opening
-    # (or of the previous response), and a request body may pause no longer than this.
+    # For a whole request head (from connecting, or the last response), and any body pause.
     request_head_timeout_seconds: float = Field(default=10.0, gt=0, le=30)
 
     @field_validator("cors_origins", mode="before")
@@ -175,14 +177,10 @@ class Settings(DatabaseSettings):
         secret = self.better_auth_secret.get_secret_value() if self.better_auth_secret else None
         if self.environment == "production":
             if secret is not None and not _is_production_secret(secret):
-                raise ValueError(
-                    "BETTER_AUTH_SECRET must be at least 32 characters and not the development "
-                    "default when ENVIRONMENT=production"
-                )
+                raise ValueError(f"BETTER_AUTH_SECRET must be {_PRODUCTION_SECRET_RULE}")
             if not all(_is_production_secret(listed) for listed in self._rotation_secrets.values()):
                 raise ValueError(
-                    "Every BETTER_AUTH_SECRETS secret must be at least 32 characters and not "
-                    "the development default when ENVIRONMENT=production"
+                    f"Every BETTER_AUTH_SECRETS secret must be {_PRODUCTION_SECRET_RULE}"
                 )
             if self.shared_secret is None and self.jwks_url is None:
                 raise ValueError(

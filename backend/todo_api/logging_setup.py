@@ -93,9 +93,8 @@ def configure_logging(level: str, *, json_lines: bool) -> dict[str, Any]:
         "handlers": {"stderr": {"class": "logging.StreamHandler", "formatter": "line"}},
         "root": {"level": level, "handlers": ["stderr"]},
         "loggers": {
-            # uvicorn's own set-up gives its loggers handlers of their own; none here, so one
-            # format. Client-caused warnings: a request that is not HTTP (uvicorn's line), a
-            # request head refused or timed out (our protocol's lines).
+            # No handlers of their own (uvicorn's set-up gives some), so one format. Client-caused
+            # warnings: a request that is not HTTP (uvicorn's), a head refused or timed out (ours).
             "uvicorn": {"handlers": [], "propagate": True},
             "uvicorn.error": {"handlers": [], "propagate": True, "filters": ["client_caused"]},
             "uvicorn.access": {"handlers": [], "propagate": True},

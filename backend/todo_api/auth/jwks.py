@@ -19,7 +19,7 @@ from todo_api.errors import AuthenticationFailed, BackendUnavailable, DomainErro
 
 logger = logging.getLogger(__name__)
 
-# A JWKS holds a handful of keys (~1 KiB); a larger answer is not a key set.
+# A JWKS holds a handful of keys; a much larger answer is not a key set.
 MAX_JWKS_BYTES = 256 * 1024
 
 PublicKey = RSAPublicKey | EllipticCurvePublicKey | Ed25519PublicKey | Ed448PublicKey
@@ -182,8 +182,7 @@ class JwksClient:
             async with asyncio.timeout(self._deadline):
                 keys = parse_jwks(await self._download())
         except Exception as error:
-            # An untrusted document may break the parser in any way (RecursionError on deep
-            # nesting, TypeError on odd shapes): a failed fetch, never a 500.
+            # An untrusted document may break the parser in any way: a failed fetch, not a 500.
             self._last_fetch_failed = True
             logger.warning(
                 "JWKS fetch from %s failed: %s %s",
@@ -200,7 +199,7 @@ class JwksClient:
 
     async def _download(self) -> object:
         # Uncompressed: httpx inflates a whole received chunk before the count below sees it,
-        # and a compressed chunk may grow ~1000x. The set is ~1 KiB; compression saves nothing.
+        # and a key set is too small for compression to save anything.
         headers = {"Accept": "application/json", "Accept-Encoding": "identity"}
         async with self._http.stream("GET", self._url, headers=headers) as response:
             if response.status_code != httpx.codes.OK:
