@@ -19,18 +19,6 @@ if TYPE_CHECKING:
     from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
     from uvicorn.server import ServerState
 
-# Methods the subclass overrides and calls through super(), or calls itself.
-PROTOCOL_METHODS = (
-    "connection_made",
-    "connection_lost",
-    "data_received",
-    "on_headers_complete",
-    "on_body",
-    "on_message_complete",
-    "on_response_complete",
-    "send_400_response",
-)
-
 # A request that waits for `100 Continue` before its body, and what the state must say about
 # it once its head is parsed: the watchdog's reading of "the client owes us bytes".
 PROBE_HEAD = (
@@ -70,13 +58,16 @@ def missing_internals(protocol_class: type["HttpToolsProtocol"] | None = None) -
     try:  # here, not at the top: a uvicorn without them must still get its one line
         from uvicorn.protocols.http.httptools_impl import STATUS_LINE, HttpToolsProtocol
         from uvicorn.server import ServerState
+
+        from todo_api.server.http_protocol import BoundedHttpProtocol
     except ImportError as error:
         return [f"{error.name}: {error}"]
     protocol_class = protocol_class or HttpToolsProtocol
+    # Every public method of BoundedHttpProtocol overrides one of uvicorn's.
     lacking = [
         f"{protocol_class.__name__}.{name}()"
-        for name in PROTOCOL_METHODS
-        if not callable(getattr(protocol_class, name, None))
+        for name in vars(BoundedHttpProtocol)
+        if not name.startswith("_") and not callable(getattr(protocol_class, name, None))
     ]
     status_line = STATUS_LINE.get(431) if isinstance(STATUS_LINE, dict) else None
     if not (isinstance(status_line, bytes) and status_line.startswith(b"HTTP/1.1 431 ")):
