@@ -169,8 +169,7 @@ async def _tune_garbage_collector(_: FastAPI) -> AsyncIterator[None]:
 
 
 def _this_command() -> str:
-    """How this process was started (`.venv/bin/todo-api` in a checkout, `todo-api` in the
-    image), so the hint can be pasted as it is."""
+    """How this process was started (`.venv/bin/todo-api` in a checkout), for a pastable hint."""
     started_as = sys.argv[0] if sys.argv else ""
     return started_as if Path(started_as).name == "todo-api" else "todo-api"
 

@@ -109,8 +109,7 @@ class DatabaseSettings(BaseSettings):
         return self.log_json if self.log_json is not None else self.environment == "production"
 
     def secret_values(self) -> list[str]:
-        """Every secret this configuration holds (SecretStr fields, the database password),
-        for scrubbing text from outside (driver messages) before it is logged or printed."""
+        """Every secret held (SecretStr fields, database passwords), to scrub outside text."""
         values = [
             value.get_secret_value()
             for name in type(self).model_fields
@@ -214,8 +213,7 @@ class Settings(DatabaseSettings):
     @property
     def retired_secrets(self) -> dict[str, str]:
         """Older secrets, by name, as Better Auth combines them (create-context.ts): the rest of
-        BETTER_AUTH_SECRETS by version, then BETTER_AUTH_SECRET when it is not listed (its
-        legacy secret). They only decrypt jwe cookies, as in Better Auth."""
+        BETTER_AUTH_SECRETS, then BETTER_AUTH_SECRET when it is not listed (its legacy secret)."""
         listed = self._rotation_secrets
         if not listed:
             return {}

@@ -1,8 +1,6 @@
-"""Process-wide logging: readable text in development, JSON lines in production.
-
-The configuration is one `dictConfig` dictionary, handed to uvicorn as its `log_config`: uvicorn
-applies it again in every worker it spawns (fresh interpreters), so N workers log like one.
-"""
+"""Process-wide logging: readable text in development, JSON lines in production. The
+configuration is one `dictConfig` dictionary, handed to uvicorn as its `log_config`: uvicorn
+applies it again in every worker it spawns (fresh interpreters), so N workers log like one."""
 
 import functools
 import logging

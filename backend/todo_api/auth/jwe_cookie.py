@@ -32,10 +32,9 @@ def derive_session_key(secret: str) -> OctKey:
 class JweCookieReader:
     """Decrypted by joserfc, never by hand. As Better Auth does, the key is chosen by the
     header's `kid` (the RFC 7638 thumbprint of the derived key), an unknown `kid` is refused,
-    and a cookie without a `kid` is tried with each secret, current first.
-
-    Retired secrets open only this form, as in Better Auth, and only a cookie that expires
-    within the cookie cache's lifetime: one made before the rotation, not one forged to last."""
+    and a cookie without a `kid` is tried with each secret, current first. Retired secrets open
+    only this form, as in Better Auth, and only a cookie that expires within the cookie cache's
+    lifetime: one made before the rotation, not one forged to last."""
 
     def __init__(
         self,

@@ -1,6 +1,5 @@
 """What is wrong with the database, in one line an operator can act on: a wrong password, a
-refused connection, a missing table and a full disk all end a request with 503, and the log
-must tell them apart at a glance."""
+refused connection, a missing table and a full disk all answer 503; the log tells them apart."""
 
 import asyncio
 import re

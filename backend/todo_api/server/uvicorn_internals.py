@@ -1,10 +1,8 @@
 """The parts of uvicorn's httptools protocol that `BoundedHttpProtocol` drives, and a check
-that the installed uvicorn still has them, with the same meaning.
-
-They are not uvicorn's public API, so pyproject.toml bounds uvicorn to the releases whose
-protocol was read and tested, and `todo-api serve` runs the check before it starts: an install
-outside the bound stops with one line instead of failing on requests.
-"""
+that the installed uvicorn still has them, with the same meaning. They are not uvicorn's
+public API, so pyproject.toml bounds uvicorn to the releases whose protocol was read and
+tested, and `todo-api serve` runs the check first: an install outside the bound stops with
+one line instead of failing on requests."""
 
 import asyncio
 import re
