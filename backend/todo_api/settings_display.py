@@ -50,15 +50,12 @@ def database_url_passwords(url: str) -> list[str]:
     return passwords
 
 
-_PYDANTIC_PREFIXES = ("Value error, ", "Assertion failed, ")
+_PYDANTIC_PREFIX = re.compile(r"^(?:Value error|Assertion failed), ")
 
 
 def without_pydantic_prefix(message: str) -> str:
     """pydantic prefixes what a validator raised with its own wording; readers need only ours."""
-    for prefix in _PYDANTIC_PREFIXES:
-        if message.startswith(prefix):
-            return message[len(prefix) :]
-    return message
+    return _PYDANTIC_PREFIX.sub("", message, count=1)
 
 
 def describe_configuration_error(error: ValidationError) -> str:

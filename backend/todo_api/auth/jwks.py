@@ -113,8 +113,7 @@ class JwksClient:
         if key is not None:
             if self._age() < self._ttl:
                 return key
-            if self._fetch is None and self._may_fetch():
-                self._start_fetch()  # a stale key is good enough while the set refreshes
+            self._fetch_if_due()  # a stale key is good enough while the set refreshes
             if self._age() < self._usable_for:
                 return key
             self._keys = {}  # logged here, so once: only a successful fetch brings keys back
@@ -124,9 +123,7 @@ class JwksClient:
                 self._url,
             )
         asked_at = self._clock()
-        fetch = self._fetch
-        if fetch is None and self._may_fetch():
-            fetch = self._start_fetch()
+        fetch = self._fetch_if_due()
         if fetch is not None:
             # Shielded: a caller that gives up (client gone) does not cancel it for the others.
             await asyncio.shield(fetch)
@@ -166,16 +163,14 @@ class JwksClient:
     def _age(self) -> float:
         return math.inf if self._fetched_at is None else self._clock() - self._fetched_at
 
-    def _may_fetch(self) -> bool:
-        return (
+    def _fetch_if_due(self) -> asyncio.Task[None] | None:
+        """The fetch in flight, else a new one unless the last began too recently."""
+        if self._fetch is None and (
             self._attempted_at is None or self._clock() - self._attempted_at >= self._min_interval
-        )
-
-    def _start_fetch(self) -> asyncio.Task[None]:
-        self._attempted_at = self._clock()
-        fetch = asyncio.create_task(self._refresh(started_at=self._attempted_at))
-        self._fetch = fetch
-        return fetch
+        ):
+            self._attempted_at = self._clock()
+            self._fetch = asyncio.create_task(self._refresh(started_at=self._attempted_at))
+        return self._fetch
 
     async def _refresh(self, *, started_at: float) -> None:
         try:
