@@ -69,9 +69,8 @@ class OncePerInterval(logging.Filter):
 
 @functools.cache
 def client_caused_warnings() -> OncePerInterval:
-    """The filter of the loggers whose warnings any client can cause. One per process:
-    dictConfig runs twice in the first process (ours, then uvicorn's) and adds a logger's
-    filters without removing earlier ones, but never the same one twice."""
+    """The filter of the loggers whose warnings any client can cause. One per process: dictConfig
+    runs twice in the first process (ours, then uvicorn's) and never adds one filter twice."""
     return OncePerInterval()
 
 
