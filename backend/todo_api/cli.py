@@ -80,7 +80,8 @@ def main(argv: list[str] | None = None) -> int:
         return _serve(settings, args.host, args.port, args.workers)
     if args.command == "token":
         return _print_token(settings, args.user_id, args.ttl)
-    return _print_openapi(settings)
+    print(json.dumps(create_app(settings).openapi(), indent=2, sort_keys=True))
+    return 0
 
 
 def _load(kind: type[SettingsType]) -> SettingsType | None:
@@ -159,9 +160,8 @@ def create_served_app(settings: Settings | None = None) -> FastAPI:
 
 @asynccontextmanager
 async def _tune_garbage_collector(_: FastAPI) -> AsyncIterator[None]:
-    # What start-up loaded lives as long as the process: frozen, full collections skip it. A
-    # page of tasks allocates more objects than the default thresholds let pass between
-    # collections; reference counting still frees acyclic garbage at once.
+    # What start-up loaded lives as long as the process: frozen, full collections skip it. A page
+    # of tasks allocates more objects than the default thresholds let pass between collections.
     gc.collect()
     gc.freeze()
     gc.set_threshold(50_000, 20, 100)
@@ -169,8 +169,7 @@ async def _tune_garbage_collector(_: FastAPI) -> AsyncIterator[None]:
 
 
 def _this_command() -> str:
-    """How this process was started (`.venv/bin/todo-api` in a checkout, `todo-api` in the
-    image), so the hint can be pasted as it is."""
+    """How this process was started (`.venv/bin/todo-api` in a checkout), for a pastable hint."""
     started_as = sys.argv[0] if sys.argv else ""
     return started_as if Path(started_as).name == "todo-api" else "todo-api"
 
@@ -210,11 +209,6 @@ def _print_token(settings: Settings, user_id: str, ttl_seconds: int) -> int:
         print("--ttl is longer than MAX_CREDENTIAL_LIFETIME_SECONDS allows", file=sys.stderr)
         return 2
     print(mint_development_token(secret, user_id, ttl_seconds=ttl_seconds))
-    return 0
-
-
-def _print_openapi(settings: Settings) -> int:
-    print(json.dumps(create_app(settings).openapi(), indent=2, sort_keys=True))
     return 0
 
 

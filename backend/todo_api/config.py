@@ -14,6 +14,10 @@ from todo_api.settings_display import database_url_passwords, mask_database_url
 # Used only when ENVIRONMENT=development and no secret is configured; production refuses it.
 DEVELOPMENT_SECRET = "development-secret-do-not-use-in-production-0000"  # noqa: S105 (public by design)
 MIN_PRODUCTION_SECRET_LENGTH = 32
+_PRODUCTION_SECRET_RULE = (
+    f"at least {MIN_PRODUCTION_SECRET_LENGTH} characters and not the development default "
+    "when ENVIRONMENT=production"
+)
 DEFAULT_SQLITE_URL = "sqlite+aiosqlite:///./todo.sqlite3"
 MAX_PORT = 65535
 
@@ -21,22 +25,15 @@ logger = logging.getLogger(__name__)
 
 
 def normalize_database_url(url: str) -> str:
-    """Point any PostgreSQL or SQLite URL at the async driver this service uses.
-
-    Neon hands out `postgres://...?sslmode=require&channel_binding=require`; the query string
-    is kept as is, since psycopg understands both parameters.
-    """
+    """Point any PostgreSQL or SQLite URL at the async driver this service uses; the query
+    string (Neon's `sslmode`, `channel_binding`) is kept as is, for psycopg reads it."""
     scheme, separator, rest = url.strip().partition("://")
-    scheme = scheme.lower()
-    if not separator:
-        raise ValueError("DATABASE_URL must be a postgresql:// or sqlite:// URL")
+    scheme = scheme.lower() if separator else ""
     if scheme in {"postgres", "postgresql", "postgresql+psycopg", "postgresql+psycopg_async"}:
-        scheme = "postgresql+psycopg"
-    elif scheme in {"sqlite", "sqlite+aiosqlite"}:
-        scheme = "sqlite+aiosqlite"
-    else:
-        raise ValueError("DATABASE_URL must be a postgresql:// or sqlite:// URL")
-    return f"{scheme}://{rest}"
+        return f"postgresql+psycopg://{rest}"
+    if scheme in {"sqlite", "sqlite+aiosqlite"}:
+        return f"sqlite+aiosqlite://{rest}"
+    raise ValueError("DATABASE_URL must be a postgresql:// or sqlite:// URL")
 
 
 def _is_production_secret(secret: str) -> bool:
@@ -59,24 +56,20 @@ class DatabaseSettings(BaseSettings):
 
     database_url: str = Field(default=DEFAULT_SQLITE_URL, repr=False)
     db_pool_size: int = Field(default=15, ge=1, le=100)
-    # Overflow connections are closed when returned: under sustained load each one costs a
-    # new connection (and a server process), so requests queue for the pool instead.
+    # Overflow connections are closed when returned: under load each costs a new connection.
     db_max_overflow: int = Field(default=0, ge=0, le=100)
     db_pool_timeout_seconds: float = Field(default=3.0, gt=0, le=60)
     db_connect_timeout_seconds: int = Field(default=3, ge=1, le=60)
-    # In force on the server as a default of the database role (`todo-api migrate` sets it),
-    # so that it holds through a transaction pooler, where a per-connection SET would not.
+    # Stored as a default of the database role by `todo-api migrate` (db/role_defaults.py).
     db_statement_timeout_ms: int = Field(default=3000, ge=100, le=600_000)
     # Upper bound on one request's database work, even if the server stops answering; above
     # the statement timeout, so the server gives up on a slow statement first.
     db_request_timeout_seconds: float = Field(default=4.0, gt=0, le=120)
-    # Server-side prepared statements, off unless asked for: behind a transaction pooler
-    # (on any host and port) the next transaction may run on a server connection that never
-    # saw the PREPARE, and on a direct connection they save little (specs/decisions.md).
+    # Off unless asked for: behind a transaction pooler the next transaction may run on a server
+    # connection that never saw the PREPARE, and directly they save little (specs/decisions.md).
     db_prepared_statements: bool = False
     db_pool_recycle_seconds: int = Field(default=300, ge=10)
-    # Closed connections are always detected cheaply on checkout; a pre-ping round trip also
-    # catches connections that died without the server saying so.
+    # Also catches connections that died silently, at a round trip per checkout (db/engine.py).
     db_pool_pre_ping: bool = False
     db_retry_after_seconds: int = Field(default=2, ge=1, le=600)
 
@@ -116,8 +109,7 @@ class DatabaseSettings(BaseSettings):
         return self.log_json if self.log_json is not None else self.environment == "production"
 
     def secret_values(self) -> list[str]:
-        """Every secret this configuration holds (SecretStr fields, the database password),
-        for scrubbing text from outside (driver messages) before it is logged or printed."""
+        """Every secret held (SecretStr fields, database passwords), to scrub outside text."""
         values = [
             value.get_secret_value()
             for name in type(self).model_fields
@@ -154,11 +146,9 @@ class Settings(DatabaseSettings):
     # Past their TTL, cached keys that cannot be refreshed verify for this much longer.
     jwks_max_stale_seconds: int = Field(default=86400, ge=0)
 
-    # The request line plus headers, in bytes (431 past it, read no further): the largest
-    # Better Auth credential (a 24 KiB token or a chunked ~16 KiB cookie) fits with room.
+    # The request line plus headers, in bytes (431 past it): the longest credential fits with room.
     max_request_head_bytes: int = Field(default=32 * 1024, ge=8 * 1024, le=1024 * 1024)
-    # A complete request head must arrive within this many seconds of the connection opening
-    # (or of the previous response), and a request body may pause no longer than this.
+    # For a whole request head (from connecting, or the last response), and any body pause.
     request_head_timeout_seconds: float = Field(default=10.0, gt=0, le=30)
 
     @field_validator("cors_origins", mode="before")
@@ -186,14 +176,10 @@ class Settings(DatabaseSettings):
         secret = self.better_auth_secret.get_secret_value() if self.better_auth_secret else None
         if self.environment == "production":
             if secret is not None and not _is_production_secret(secret):
-                raise ValueError(
-                    "BETTER_AUTH_SECRET must be at least 32 characters and not the development "
-                    "default when ENVIRONMENT=production"
-                )
+                raise ValueError(f"BETTER_AUTH_SECRET must be {_PRODUCTION_SECRET_RULE}")
             if not all(_is_production_secret(listed) for listed in self._rotation_secrets.values()):
                 raise ValueError(
-                    "Every BETTER_AUTH_SECRETS secret must be at least 32 characters and not "
-                    "the development default when ENVIRONMENT=production"
+                    f"Every BETTER_AUTH_SECRETS secret must be {_PRODUCTION_SECRET_RULE}"
                 )
             if self.shared_secret is None and self.jwks_url is None:
                 raise ValueError(
@@ -209,9 +195,8 @@ class Settings(DatabaseSettings):
 
     @property
     def shared_secret(self) -> str | None:
-        """The secret in force (it signs what `todo-api token` mints): the first entry of
-        BETTER_AUTH_SECRETS, else BETTER_AUTH_SECRET; development falls back to a fixed,
-        public one."""
+        """The secret in force (it signs what `todo-api token` mints); development falls back
+        to a fixed, public one."""
         if self._rotation_secrets:
             return next(iter(self._rotation_secrets.values()))
         if self.better_auth_secret is not None:
@@ -228,8 +213,7 @@ class Settings(DatabaseSettings):
     @property
     def retired_secrets(self) -> dict[str, str]:
         """Older secrets, by name, as Better Auth combines them (create-context.ts): the rest of
-        BETTER_AUTH_SECRETS by version, then BETTER_AUTH_SECRET when it is not listed (its
-        legacy secret). They only decrypt jwe cookies, as in Better Auth."""
+        BETTER_AUTH_SECRETS, then BETTER_AUTH_SECRET when it is not listed (its legacy secret)."""
         listed = self._rotation_secrets
         if not listed:
             return {}
@@ -255,21 +239,18 @@ class Settings(DatabaseSettings):
         return self.shared_secret == DEVELOPMENT_SECRET
 
     @property
+    def _better_auth_base(self) -> str | None:
+        return self.better_auth_url.rstrip("/") if self.better_auth_url else None
+
+    @property
     def jwks_url(self) -> str | None:
-        if self.jwt_jwks_url:
-            return self.jwt_jwks_url
-        if self.better_auth_url:
-            return self.better_auth_url.rstrip("/") + "/api/auth/jwks"
-        return None
+        base = self._better_auth_base
+        return self.jwt_jwks_url or (None if base is None else f"{base}/api/auth/jwks")
 
     @property
     def expected_issuer(self) -> str | None:
-        return self.jwt_issuer or (
-            self.better_auth_url.rstrip("/") if self.better_auth_url else None
-        )
+        return self.jwt_issuer or self._better_auth_base
 
     @property
     def expected_audience(self) -> str | None:
-        return self.jwt_audience or (
-            self.better_auth_url.rstrip("/") if self.better_auth_url else None
-        )
+        return self.jwt_audience or self._better_auth_base

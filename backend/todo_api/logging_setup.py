@@ -1,10 +1,6 @@
-"""Process-wide logging: readable text in development, JSON lines in production.
-
-The configuration is one `dictConfig` dictionary, handed to uvicorn as its `log_config`:
-uvicorn applies it in its own process and again in every worker it spawns (workers start
-as fresh interpreters and never run the parent's set-up), so `--workers N` logs exactly
-like one worker.
-"""
+"""Process-wide logging: readable text in development, JSON lines in production. The
+configuration is one `dictConfig` dictionary, handed to uvicorn as its `log_config`: uvicorn
+applies it again in every worker it spawns (fresh interpreters), so N workers log like one."""
 
 import functools
 import logging
@@ -20,9 +16,8 @@ from pythonjsonlogger.orjson import OrjsonFormatter
 TEXT_FORMAT = "%(asctime)s %(levelname)-7s %(name)s %(message)s"
 CLIENT_CAUSED_WARNING_INTERVAL_SECONDS = 60.0
 
-# No format here shows threads or processes: skip collecting them for every record (the
-# access log writes one per request). The logging docs list these switches for this. Set
-# on import, because every process that formats with this module imports it, workers too.
+# No format here shows threads or processes: skip collecting them for every record. Set on
+# import, because every process that formats with this module imports it, workers too.
 logging.logThreads = False
 logging.logProcesses = False
 logging.logMultiprocessing = False
@@ -43,12 +38,8 @@ def json_lines_formatter() -> logging.Formatter:
 
 class OncePerInterval(logging.Filter):
     """Lets each WARNING (per message format) through at most once per `interval_seconds` in
-    this process, and says on the next one how many were dropped meanwhile.
-
-    Rate-limited rather than lowered to DEBUG: an operator must still see that requests are
-    refused (an attack, or real clients whose cookies outgrew MAX_REQUEST_HEAD_BYTES), but a
-    client opening connections in a loop must not write the log at its own pace.
-    """
+    this process, and says on the next one how many were dropped meanwhile: an operator still
+    sees that requests are refused, but a client in a loop does not write the log at its pace."""
 
     def __init__(
         self,
@@ -78,22 +69,20 @@ class OncePerInterval(logging.Filter):
 
 @functools.cache
 def client_caused_warnings() -> OncePerInterval:
-    """The filter of the loggers whose warnings any client can cause, once per connection.
-
-    One per process: dictConfig runs twice in the first process (ours, then uvicorn's) and
-    adds a logger's filters without removing earlier ones, but never the same one twice.
-    """
+    """The filter of the loggers whose warnings any client can cause. One per process: dictConfig
+    runs twice in the first process (ours, then uvicorn's) and never adds one filter twice."""
     return OncePerInterval()
 
 
-def logging_config(level: str, *, json_lines: bool) -> dict[str, Any]:
-    """Everything to the root logger's one handler on stderr; uvicorn's loggers propagate."""
+def configure_logging(level: str, *, json_lines: bool) -> dict[str, Any]:
+    """Everything to the root logger's one handler on stderr; uvicorn's loggers propagate.
+    Returns the configuration, for uvicorn to apply in workers."""
     line_format = (
         {"()": f"{__name__}.{json_lines_formatter.__name__}"}
         if json_lines
         else {"format": TEXT_FORMAT}
     )
-    return {
+    config = {
         "version": 1,
         "disable_existing_loggers": False,
         "formatters": {"line": line_format},
@@ -101,19 +90,13 @@ def logging_config(level: str, *, json_lines: bool) -> dict[str, Any]:
         "handlers": {"stderr": {"class": "logging.StreamHandler", "formatter": "line"}},
         "root": {"level": level, "handlers": ["stderr"]},
         "loggers": {
-            # uvicorn's own set-up gives its loggers handlers of their own; none here, so one
-            # format. Client-caused warnings: a request that is not HTTP (uvicorn's line), a
-            # request head refused or timed out (our protocol's lines).
+            # No handlers of their own (uvicorn's set-up gives some), so one format. Client-caused
+            # warnings: a request that is not HTTP (uvicorn's), a head refused or timed out (ours).
             "uvicorn": {"handlers": [], "propagate": True},
             "uvicorn.error": {"handlers": [], "propagate": True, "filters": ["client_caused"]},
             "uvicorn.access": {"handlers": [], "propagate": True},
             "todo_api.server.http_protocol": {"filters": ["client_caused"]},
         },
     }
-
-
-def configure_logging(level: str, *, json_lines: bool) -> dict[str, Any]:
-    """Configure this process; returns the configuration, for uvicorn to apply in workers."""
-    config = logging_config(level, json_lines=json_lines)
     logging.config.dictConfig(config)
     return config

@@ -2,8 +2,6 @@
 (never the value), and database URLs with their passwords masked."""
 
 import re
-from collections.abc import Iterable
-from typing import Any
 from urllib.parse import urlencode
 
 from pydantic import ValidationError
@@ -52,28 +50,20 @@ def database_url_passwords(url: str) -> list[str]:
     return passwords
 
 
-_PYDANTIC_PREFIXES = ("Value error, ", "Assertion failed, ")
+_PYDANTIC_PREFIX = re.compile(r"^(?:Value error|Assertion failed), ")
 
 
 def without_pydantic_prefix(message: str) -> str:
     """pydantic prefixes what a validator raised with its own wording; readers need only ours."""
-    for prefix in _PYDANTIC_PREFIXES:
-        if message.startswith(prefix):
-            return message[len(prefix) :]
-    return message
+    return _PYDANTIC_PREFIX.sub("", message, count=1)
 
 
 def describe_configuration_error(error: ValidationError) -> str:
-    """One line per broken rule, naming the variable and the rule, never the value.
-
-    pydantic's own text quotes the input (`input_value=...`): for a secret, or a
-    DATABASE_URL with its password, that is the secret itself.
-    """
-    return "\n".join(_describe(error.errors(include_input=False, include_url=False)))
-
-
-def _describe(errors: Iterable[Any]) -> Iterable[str]:
-    for item in errors:
+    """One line per broken rule, naming the variable and the rule, never the value (pydantic's
+    own text quotes the input: for a secret, or a DATABASE_URL, the secret itself)."""
+    lines = []
+    for item in error.errors(include_input=False, include_url=False):
         variable = "_".join(str(part) for part in item["loc"]).upper()
-        message = without_pydantic_prefix(str(item["msg"]))
-        yield f"  {variable}: {message}" if variable else f"  {message}"
+        message = without_pydantic_prefix(item["msg"])
+        lines.append(f"  {variable}: {message}" if variable else f"  {message}")
+    return "\n".join(lines)

@@ -11,8 +11,7 @@ from todo_api.errors import AuthenticationFailed
 @dataclass(frozen=True, slots=True)
 class TimeRules:
     """The clock every credential form is judged by (injectable: tests freeze it), the leeway
-    that forgives small differences between Better Auth's clock and ours, and the longest
-    lifetime a credential may claim (a leaked one must not stay usable for years)."""
+    for Better Auth's clock against ours, and the longest lifetime a credential may claim."""
 
     clock: Callable[[], float]
     leeway_seconds: float

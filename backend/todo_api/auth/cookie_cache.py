@@ -1,10 +1,6 @@
-"""What every form of Better Auth's session cookie cache carries, read as Better Auth reads it.
-
-Whatever the strategy, the verified payload is `{session, user, updatedAt, version}`: the
-session row (with its own `expiresAt`) and the user row. Better Auth's `getSession` takes the
-user from `user` (so the id is `user.id`) and drops the cache once the cookie's expiry or the
-session's `expiresAt` has passed; both are enforced here.
-"""
+"""What every form of Better Auth's session cookie cache carries, read as Better Auth reads it:
+the payload is `{session, user, updatedAt, version}`; `getSession` takes the user's id from
+`user.id` and drops the cache once the cookie's expiry or `session.expiresAt` has passed."""
 
 import re
 from datetime import datetime

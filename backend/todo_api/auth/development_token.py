@@ -25,11 +25,7 @@ def mint_development_token(
     if ttl_seconds <= 0:
         raise ValueError("ttl_seconds must be positive")
     issued_at = int(time.time() if now is None else now)
-    claims: dict[str, str | int] = {
-        "sub": user_id,
-        "iat": issued_at,
-        "exp": issued_at + ttl_seconds,
-    }
+    claims = {"sub": user_id, "iat": issued_at, "exp": issued_at + ttl_seconds}
     if email is not None:
         claims["email"] = email
     if name is not None:

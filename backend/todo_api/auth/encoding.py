@@ -14,7 +14,6 @@ _TOKEN_ALPHABET = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz01234567
 
 
 def token_bytes(token: str) -> bytes:
-    """The token as ASCII, refused unless it holds only base64url characters and dots."""
     try:
         encoded = token.encode("ascii")
     except UnicodeEncodeError as error:

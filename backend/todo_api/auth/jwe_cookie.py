@@ -32,12 +32,9 @@ def derive_session_key(secret: str) -> OctKey:
 class JweCookieReader:
     """Decrypted by joserfc, never by hand. As Better Auth does, the key is chosen by the
     header's `kid` (the RFC 7638 thumbprint of the derived key), an unknown `kid` is refused,
-    and a cookie without a `kid` is tried with each secret, current first. The payload then
-    obeys the same rules as every cookie cache.
-
-    Retired secrets (older BETTER_AUTH_SECRETS entries, a BETTER_AUTH_SECRET beside them) open
+    and a cookie without a `kid` is tried with each secret, current first. Retired secrets open
     only this form, as in Better Auth, and only a cookie that expires within the cookie cache's
-    lifetime: one Better Auth made before the rotation, not one forged to last."""
+    lifetime: one made before the rotation, not one forged to last."""
 
     def __init__(
         self,
@@ -47,10 +44,9 @@ class JweCookieReader:
         *,
         cookie_max_age_seconds: float,
     ) -> None:
-        keys = [derive_session_key(secret) for secret in (current, *retired)]
-        self._keys = tuple(keys)
-        self._current_key = keys[0]
-        self._keys_by_kid = {key.thumbprint(): key for key in reversed(keys)}
+        self._keys = tuple(derive_session_key(secret) for secret in (current, *retired))
+        self._current_key = self._keys[0]
+        self._keys_by_kid = {key.thumbprint(): key for key in reversed(self._keys)}
         self._times = times
         self._retired_horizon = cookie_max_age_seconds + times.leeway_seconds
 

@@ -19,7 +19,7 @@ from todo_api.errors import AuthenticationFailed, BackendUnavailable, DomainErro
 
 logger = logging.getLogger(__name__)
 
-# A JWKS holds a handful of keys (~1 KiB); a larger answer is not a key set.
+# A JWKS holds a handful of keys; a much larger answer is not a key set.
 MAX_JWKS_BYTES = 256 * 1024
 
 PublicKey = RSAPublicKey | EllipticCurvePublicKey | Ed25519PublicKey | Ed448PublicKey
@@ -75,18 +75,13 @@ def _parse_jwk(entry: object) -> VerificationKey | None:
 class JwksClient:
     """Async JWKS cache in front of Better Auth's endpoint.
 
-    - A known kid is answered from the cache at once; after `cache_ttl_seconds` the set is
-      refreshed in the background while the cached keys keep verifying, for at most
-      `max_stale_seconds` more: keys Better Auth may have withdrawn long ago stop verifying
-      (503 while the endpoint fails; the drop is logged once).
+    - A known kid is answered from the cache; past `cache_ttl_seconds` the set is refreshed in
+      the background while cached keys keep verifying, for at most `max_stale_seconds` more
+      (then 503 while the endpoint fails; the drop is logged once).
     - An unknown kid triggers a refetch, at most one per `min_refetch_interval_seconds`, so
-      random kids cannot make us hammer Better Auth.
-    - One fetch at a time (single flight): every caller that needs it awaits the same one.
-    - A fetch has one overall deadline (`fetch_deadline_seconds`: connect, headers and body
-      together) and reads at most `MAX_JWKS_BYTES`; whatever goes wrong with it is a failed
-      fetch, which keeps the cached keys.
-
-    The caller owns (and closes) `http_client`; `aclose()` ends a fetch still running.
+      random kids cannot make us hammer Better Auth; every caller awaits the same fetch.
+    - A fetch has one deadline and reads at most `MAX_JWKS_BYTES`; whatever goes wrong with it
+      keeps the cached keys. The caller owns (and closes) `http_client`.
     """
 
     def __init__(
@@ -118,8 +113,7 @@ class JwksClient:
         if key is not None:
             if self._age() < self._ttl:
                 return key
-            if self._fetch is None and self._may_fetch():
-                self._start_fetch()  # a stale key is good enough while the set refreshes
+            self._fetch_if_due()  # a stale key is good enough while the set refreshes
             if self._age() < self._usable_for:
                 return key
             self._keys = {}  # logged here, so once: only a successful fetch brings keys back
@@ -129,9 +123,7 @@ class JwksClient:
                 self._url,
             )
         asked_at = self._clock()
-        fetch = self._fetch
-        if fetch is None and self._may_fetch():
-            fetch = self._start_fetch()
+        fetch = self._fetch_if_due()
         if fetch is not None:
             # Shielded: a caller that gives up (client gone) does not cancel it for the others.
             await asyncio.shield(fetch)
@@ -169,27 +161,23 @@ class JwksClient:
         return max(1, math.ceil(remaining))
 
     def _age(self) -> float:
-        """Seconds since the cached keys were fetched (infinite before the first fetch)."""
         return math.inf if self._fetched_at is None else self._clock() - self._fetched_at
 
-    def _may_fetch(self) -> bool:
-        return (
+    def _fetch_if_due(self) -> asyncio.Task[None] | None:
+        """The fetch in flight, else a new one unless the last began too recently."""
+        if self._fetch is None and (
             self._attempted_at is None or self._clock() - self._attempted_at >= self._min_interval
-        )
-
-    def _start_fetch(self) -> asyncio.Task[None]:
-        self._attempted_at = self._clock()
-        fetch = asyncio.create_task(self._refresh(started_at=self._attempted_at))
-        self._fetch = fetch
-        return fetch
+        ):
+            self._attempted_at = self._clock()
+            self._fetch = asyncio.create_task(self._refresh(started_at=self._attempted_at))
+        return self._fetch
 
     async def _refresh(self, *, started_at: float) -> None:
         try:
             async with asyncio.timeout(self._deadline):
                 keys = parse_jwks(await self._download())
         except Exception as error:
-            # An untrusted document may break the parser in any way (RecursionError on deep
-            # nesting, TypeError on odd shapes): a failed fetch, never a 500.
+            # An untrusted document may break the parser in any way: a failed fetch, not a 500.
             self._last_fetch_failed = True
             logger.warning(
                 "JWKS fetch from %s failed: %s %s",
@@ -206,7 +194,7 @@ class JwksClient:
 
     async def _download(self) -> object:
         # Uncompressed: httpx inflates a whole received chunk before the count below sees it,
-        # and a compressed chunk may grow ~1000x. The set is ~1 KiB; compression saves nothing.
+        # and a key set is too small for compression to save anything.
         headers = {"Accept": "application/json", "Accept-Encoding": "identity"}
         async with self._http.stream("GET", self._url, headers=headers) as response:
             if response.status_code != httpx.codes.OK:

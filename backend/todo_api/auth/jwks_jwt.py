@@ -37,7 +37,6 @@ _ALGORITHMS: dict[str, Algorithm] = {
 class JwksJwtReader:
     """The algorithm is never taken on the header's word: only the JWKS key the `kid` names
     verifies, and that key's type (and its own `alg`, if any) must fit the header's algorithm.
-
     Plugin tokens must name our issuer and audience (when configured) and their user in `sub`.
     The session cookie instead carries Better Auth's fixed audience, our issuer, and the
     cookie-cache payload, whose `user.id` must be its `sub` and `session.token` its `sid`."""

@@ -10,12 +10,9 @@ from todo_api.errors import AuthenticationFailed
 
 
 class SecretJwtReader:
-    """A minted token names its user in `sub`; the cookie cache carries `session` and `user`
-    and no `sub`, and is read as Better Auth reads it (`user.id`, `session.expiresAt`).
-
+    """A minted token names its user in `sub`; the cookie cache carries `session` and `user`.
     Issuer and audience are checked only when the token carries them: the cookie has neither,
-    and only holders of the shared secret can sign these tokens anyway, but a minted token that
-    does name an issuer or audience must name ours."""
+    and only holders of the shared secret can sign these tokens anyway."""
 
     def __init__(
         self,

@@ -12,7 +12,13 @@ class SharedSecret:
     tokens with this secret alone, and verifies them with it alone: so does this service."""
 
     def __init__(self, secret: str) -> None:
-        self._hmac_key = _hmac_key(secret)
+        if not secret:
+            raise ValueError("The shared secret must not be empty")
+        try:
+            # Refuses secrets that look like PEM/JWK public keys (algorithm-confusion bait).
+            self._hmac_key: bytes = HMACAlgorithm(HMACAlgorithm.SHA256).prepare_key(secret)
+        except PyJWTError as error:
+            raise ValueError(f"Unusable shared secret: {error}") from error
 
     def signed(self, message: bytes, signature: bytes) -> bool:
         """True when `signature` is HMAC-SHA256 of `message` under the secret."""
@@ -22,12 +28,8 @@ class SharedSecret:
 
 def parse_better_auth_secrets(value: str) -> dict[int, str]:
     """The secrets of `BETTER_AUTH_SECRETS` ("<version>:<secret>,...", current first) by
-    version, in order.
-
-    Better Auth's own format and rules (context/secret-utils.ts): entries split on commas and
-    trimmed, the version a non-negative integer unique in the list, the secret non-empty.
-    Errors name the entry's position or version, never a secret.
-    """
+    version, in order, by Better Auth's own rules (context/secret-utils.ts). Errors name the
+    entry's position or version, never a secret."""
     secrets: dict[int, str] = {}
     for position, entry in enumerate(value.split(","), start=1):
         version, separator, secret = entry.strip().partition(":")
@@ -42,14 +44,3 @@ def parse_better_auth_secrets(value: str) -> dict[int, str]:
             raise ValueError(f"BETTER_AUTH_SECRETS has an empty secret for version {int(version)}")
         secrets[int(version)] = secret.strip()
     return secrets
-
-
-def _hmac_key(secret: str) -> bytes:
-    if not secret:
-        raise ValueError("The shared secret must not be empty")
-    try:
-        # Refuses secrets that look like PEM/JWK public keys (algorithm-confusion bait).
-        key: bytes = HMACAlgorithm(HMACAlgorithm.SHA256).prepare_key(secret)
-    except PyJWTError as error:
-        raise ValueError(f"Unusable shared secret: {error}") from error
-    return key

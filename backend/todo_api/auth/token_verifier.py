@@ -26,20 +26,15 @@ from todo_api.auth.secret_jwt import SecretJwtReader
 from todo_api.auth.shared_secrets import SharedSecret
 from todo_api.errors import AuthenticationFailed
 
-# Better Auth splits a cookie-cache value over several cookies past ~4 KB; joined, a large
-# session reaches ~16 KiB. The request-head limit (32 KiB) leaves room for the rest.
+# Room for a large session's cookie cache, which Better Auth splits over several cookies.
 MAX_TOKEN_LENGTH = 24 * 1024
 SYMMETRIC_ALGORITHM = "HS256"
 
 
 class TokenVerifier:
-    """Verifies every credential form Better Auth makes (see the table above).
-
-    `shared_secret` is the secret in force (BETTER_AUTH_SECRET, or the first entry of
-    BETTER_AUTH_SECRETS); `retired_secrets` only decrypt jwe cookies (see jwe_cookie).
-    Without a secret only JWKS-signed tokens verify; without a JWKS client, none of those.
-    Time claims are checked against the injectable clock (PyJWT would use the real one).
-    """
+    """Every credential form of the table above. Without a shared secret only JWKS-signed
+    tokens verify; without a JWKS client, none of those. `retired_secrets` only decrypt jwe
+    cookies. Time claims are checked against the injectable clock (PyJWT's is the real one)."""
 
     def __init__(
         self,

@@ -25,15 +25,13 @@ def _create_postgres_engine(settings: DatabaseSettings) -> AsyncEngine:
         connect_args["prepare_threshold"] = None  # psycopg never prepares
     engine = create_async_engine(
         settings.database_url,
-        # Every request is one statement, its own transaction: autocommit saves the BEGIN
-        # and COMMIT round trips, and a statement is durable before its result reaches us.
-        # Work that needs several statements in one transaction asks for one (migrations).
+        # Every service operation writes with at most one statement, so each statement is its
+        # own transaction: no BEGIN or COMMIT round trips. Migrations ask for a transaction.
         isolation_level="AUTOCOMMIT",
         pool_size=settings.db_pool_size,
         max_overflow=settings.db_max_overflow,
         pool_timeout=settings.db_pool_timeout_seconds,
-        # Neon closes idle connections when it scales to zero: recycle before that, and drop
-        # connections the server closed on checkout (below); pre-ping is optional.
+        # Neon closes idle connections when it scales to zero: recycle before that.
         pool_recycle=settings.db_pool_recycle_seconds,
         pool_pre_ping=settings.db_pool_pre_ping,
         # Task text must not reach logs or error messages through bound parameters.
@@ -51,9 +49,8 @@ def _create_postgres_engine(settings: DatabaseSettings) -> AsyncEngine:
 
 
 def _closed_by_server(connection: psycopg.AsyncConnection[Any]) -> bool:
-    # Nothing is pending on an idle connection, so a readable socket means the server sent EOF
-    # or a FATAL message (restart, `pg_terminate_backend`, Neon scaling to zero): one
-    # non-blocking `select`, where a pre-ping would be a round trip on every checkout.
+    # Nothing is pending on an idle connection, so a readable socket means the server closed
+    # it (restart, `pg_terminate_backend`, Neon scaling to zero): no round trip, unlike pre-ping.
     if connection.closed or connection.broken:
         return True
     readable, _, _ = select.select([connection.fileno()], [], [], 0)

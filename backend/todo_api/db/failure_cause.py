@@ -1,6 +1,5 @@
 """What is wrong with the database, in one line an operator can act on: a wrong password, a
-refused connection, a missing table and a full disk all end a request with 503, and the log
-must tell them apart at a glance."""
+refused connection, a missing table and a full disk all answer 503; the log tells them apart."""
 
 import asyncio
 import re
@@ -13,10 +12,9 @@ from sqlalchemy import exc
 from todo_api.errors import DatabaseUnavailable, DatabaseWritesUnavailable, SchemaBehind
 from todo_api.settings_display import mask_database_url
 
-# The driver's wording -> the cause an operator looks for. First match wins, so the specific
-# wordings come before the general ones that also occur in them (`too many connections for
-# role "app"` is not a missing role; `SSL connection has been closed unexpectedly` is the
-# usual dropped connection behind a TLS proxy such as Neon's, not a TLS set-up problem).
+# The driver's wording -> the cause an operator looks for. First match wins, so specific
+# wordings come first (`too many connections for role "app"` is not a missing role; `SSL
+# connection has been closed unexpectedly` is a dropped connection, not a TLS set-up problem).
 _CAUSES: dict[str, tuple[str, ...]] = {
     "wrong password": ("password authentication failed",),
     "no password in DATABASE_URL": ("no password supplied",),

@@ -60,8 +60,7 @@ class Readiness:
     _probes: set[asyncio.Task[bool]] = field(default_factory=set)
 
     async def is_ready(self, timeout_seconds: float = READINESS_TIMEOUT_SECONDS) -> bool:
-        # Answered in time whatever the network does (a connect attempt alone may take
-        # longer): a probe still running then finishes on its own.
+        # Answered in time whatever the network does; a probe still running finishes on its own.
         probe = asyncio.ensure_future(self._probe(timeout_seconds))
         self._probes.add(probe)
         probe.add_done_callback(self._probes.discard)
@@ -92,8 +91,7 @@ class Readiness:
         return True
 
     async def cancel_probes(self) -> None:
-        # A probe still waiting on the network must not outlive the pool: finishing later,
-        # it would open (and keep) a connection nobody closes.
+        # A probe that outlived the pool would open (and keep) a connection nobody closes.
         for probe in self._probes:
             probe.cancel()
         await asyncio.gather(*self._probes, return_exceptions=True)

@@ -1,7 +1,6 @@
 """Server-side limits stored as defaults of the database role, for this database only: a
-per-connection `SET` does not survive a transaction pooler (Neon's pooled endpoint), a role
-default applies to every new server session of the role, pooled or not, at no round trip.
-Every upgrade to head stores them (migrations/env.py); start-up checks they are in force."""
+per-connection `SET` does not survive a transaction pooler, a role default applies to every
+new server session. Every upgrade to head stores them; start-up checks they are in force."""
 
 import logging
 

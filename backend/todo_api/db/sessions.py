@@ -26,10 +26,8 @@ class RequestSessions:
 
     @asynccontextmanager
     async def autocommit_session(self) -> AsyncIterator[AsyncSession]:
-        """The request's session. Each statement is its own transaction (the engine's
-        autocommit), and every service operation writes with at most one: a request is all
-        or nothing without a BEGIN/COMMIT around it. The body runs under one deadline; a
-        schema behind the migrations is noticed from the errors, never checked per request."""
+        """The request's session, under one deadline. A schema behind the migrations is
+        noticed from the errors, never checked per request."""
         session = AsyncSession(self.engine, expire_on_commit=False, autoflush=False)
         try:
             with self.deadlines.bound(self.timeout_seconds) as deadline:

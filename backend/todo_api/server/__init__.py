@@ -1,1 +1,0 @@
-"""The HTTP server layer below the app: what uvicorn's protocol must refuse before routing."""

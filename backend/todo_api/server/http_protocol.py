@@ -1,16 +1,11 @@
 """Uvicorn's httptools protocol with bounds on the request head (size, time) and on body pauses.
 
-httptools (llhttp) has no limit on a request head and keeps every header it has seen so far
-in memory; uvicorn cancels its only timer on a connection's first byte. So this protocol
-counts the bytes of each head as they arrive and stops reading at `MAX_REQUEST_HEAD_BYTES`
-(431, then close), and one watchdog timer per connection closes a connection whose head, or
-whose body while the app waits for it, has not moved for `REQUEST_HEAD_TIMEOUT_SECONDS`
-(408, then close). It also refuses an HTTP/1.1 request without exactly one `Host` (RFC 9112).
-These answers are written here, before the app runs, in the app's problem+json shape.
-
-Pass it to uvicorn by import string (`http="todo_api.server.http_protocol:BoundedHttpProtocol"`)
-so that every worker process builds its own. It drives uvicorn's internal request state:
-`uvicorn_internals.py` names what it relies on and checks it before `todo-api serve` starts.
+httptools keeps every header of a head in memory, without limit, and uvicorn's only timer
+stops at a connection's first byte. So each head is counted as it arrives (431 past
+`MAX_REQUEST_HEAD_BYTES`), one watchdog per connection answers 408 when a head, or a body the
+app waits for, stalls for `REQUEST_HEAD_TIMEOUT_SECONDS`, and an HTTP/1.1 request needs exactly
+one `Host` (RFC 9112). These answers are written here, before the app runs, in its problem+json
+shape. `uvicorn_internals.py` names the uvicorn internals this relies on and checks them.
 """
 
 import asyncio
@@ -27,8 +22,7 @@ from todo_api.api.problems import PROBLEM_MEDIA_TYPE, default_code, status_title
 from todo_api.config import Settings
 from todo_api.schemas.problem import Problem
 
-# Its warnings (a head refused or timed out) are client-caused: logging_setup.py lets each
-# through at most once a minute per process, with a count of the rest.
+# Its warnings (a head refused or timed out) are client-caused: logging_setup.py rate-limits them.
 logger = logging.getLogger(__name__)
 
 # Header fields per request (Apache's default): each one costs a Python call to parse, and
@@ -59,10 +53,8 @@ class Answer:
         return cls(STATUS_LINE[status] + head.encode(), body.encode())
 
     def bytes_with(self, default_headers: list[tuple[bytes, bytes]]) -> bytes:
-        lines = [self.head]
-        lines.extend(name + b": " + value + b"\r\n" for name, value in default_headers)
-        lines.extend((b"\r\n", self.body))
-        return b"".join(lines)
+        headers = b"".join(name + b": " + value + b"\r\n" for name, value in default_headers)
+        return self.head + headers + b"\r\n" + self.body
 
 
 @dataclass(frozen=True, slots=True)
@@ -152,10 +144,7 @@ class BoundedHttpProtocol(HttpToolsProtocol):
             logger.warning("request head refused: over %d header fields", MAX_HEADER_FIELDS)
             self._refuse(self._limits.too_large)
             raise _RequestRefused
-        hosts = 0
-        for name, _ in headers:
-            if name == b"host":
-                hosts += 1
+        hosts = [name for name, _ in headers].count(b"host")
         if hosts != 1 and (hosts > 1 or self.parser.get_http_version() == "1.1"):
             self._refuse(self._limits.without_host)
             raise _RequestRefused  # uvicorn logs it as an invalid request
@@ -176,8 +165,6 @@ class BoundedHttpProtocol(HttpToolsProtocol):
     def send_400_response(self, msg: str) -> None:
         """uvicorn's answer to bytes that are not HTTP, in the problem+json shape."""
         self._refuse(self._limits.malformed)
-
-    # The deadline
 
     def _check_deadline(self) -> None:
         self._watchdog = None

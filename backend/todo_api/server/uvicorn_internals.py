@@ -1,12 +1,8 @@
 """The parts of uvicorn's httptools protocol that `BoundedHttpProtocol` drives, and a check
-that the installed uvicorn still has them, with the same meaning.
-
-They are not uvicorn's public API, so pyproject.toml bounds uvicorn to the releases whose
-protocol was read and tested. `todo-api serve` runs the check before it starts: an install
-outside the bound (a forced upgrade, an old image) stops with one line instead of failing
-on requests. The check drives uvicorn's own protocol through one request head on a
-transport that sends nothing, then reads the state that `BoundedHttpProtocol` reads.
-"""
+that the installed uvicorn still has them, with the same meaning. They are not uvicorn's
+public API, so pyproject.toml bounds uvicorn to the releases whose protocol was read and
+tested, and `todo-api serve` runs the check first: an install outside the bound stops with
+one line instead of failing on requests."""
 
 import asyncio
 import re
@@ -20,18 +16,6 @@ from uvicorn.config import Config
 if TYPE_CHECKING:
     from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
     from uvicorn.server import ServerState
-
-# Methods the subclass overrides and calls through super(), or calls itself.
-PROTOCOL_METHODS = (
-    "connection_made",
-    "connection_lost",
-    "data_received",
-    "on_headers_complete",
-    "on_body",
-    "on_message_complete",
-    "on_response_complete",
-    "send_400_response",
-)
 
 # A request that waits for `100 Continue` before its body, and what the state must say about
 # it once its head is parsed: the watchdog's reading of "the client owes us bytes".
@@ -72,13 +56,16 @@ def missing_internals(protocol_class: type["HttpToolsProtocol"] | None = None) -
     try:  # here, not at the top: a uvicorn without them must still get its one line
         from uvicorn.protocols.http.httptools_impl import STATUS_LINE, HttpToolsProtocol
         from uvicorn.server import ServerState
+
+        from todo_api.server.http_protocol import BoundedHttpProtocol
     except ImportError as error:
         return [f"{error.name}: {error}"]
     protocol_class = protocol_class or HttpToolsProtocol
+    # Every public method of BoundedHttpProtocol overrides one of uvicorn's.
     lacking = [
         f"{protocol_class.__name__}.{name}()"
-        for name in PROTOCOL_METHODS
-        if not callable(getattr(protocol_class, name, None))
+        for name in vars(BoundedHttpProtocol)
+        if not name.startswith("_") and not callable(getattr(protocol_class, name, None))
     ]
     status_line = STATUS_LINE.get(431) if isinstance(STATUS_LINE, dict) else None
     if not (isinstance(status_line, bytes) and status_line.startswith(b"HTTP/1.1 431 ")):
@@ -94,6 +81,7 @@ def missing_internals(protocol_class: type["HttpToolsProtocol"] | None = None) -
 async def _exchange_one_head(
     protocol_class: type["HttpToolsProtocol"], server_state: "ServerState"
 ) -> list[str]:
+    """Uvicorn's own protocol through one request head, on a transport that sends nothing."""
     name = protocol_class.__name__
     loop = asyncio.get_running_loop()
     config = Config(app=_no_answer, ws="none", lifespan="off", log_config=None)

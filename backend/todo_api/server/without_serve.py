@@ -1,12 +1,7 @@
-"""The warning of an app that runs without `todo-api serve` around it.
-
-`todo-api serve` runs the app behind `BoundedHttpProtocol` (the request head's size and field
-limits, the head and body deadline, Host required) and applies the service's logging.
-Started another way, as `uvicorn --factory todo_api.main:create_app`, the app has none of
-that, and cannot add the protocol itself: uvicorn chose it before it loaded the app. So in
-production it says so, once per process at start-up; the factory that `serve` hands uvicorn
-tells it that it needs not.
-"""
+"""The warning of an app started without `todo-api serve` (say, `uvicorn --factory
+todo_api.main:create_app`): it cannot put `BoundedHttpProtocol` around itself, since uvicorn
+chose the protocol before it loaded the app, so in production it says what is missing, once
+per process; the factory that `serve` hands uvicorn tells it that it needs not."""
 
 import logging
 

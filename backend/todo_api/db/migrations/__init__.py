@@ -1,7 +1,5 @@
-"""Alembic migrations applied from inside the app (start-up, `todo-api migrate`, tests).
-
-The scripts live in this folder, so an installed wheel carries them and finds them from
-anywhere; everything goes through `env.py`, as `alembic upgrade head` from a checkout does."""
+"""Alembic migrations, applied from inside the app through `env.py` as `alembic upgrade head`
+does; the scripts live in this folder, so an installed wheel carries them."""
 
 from collections.abc import Callable
 from pathlib import Path
@@ -25,10 +23,9 @@ def alembic_config() -> Config:
 async def migrate_database(
     engine: AsyncEngine, settings: DatabaseSettings | None = None
 ) -> list[str]:
-    """What `todo-api migrate` does: the schema to head, and with it the role's limits (env.py
-    stores them; without `settings`, as the environment sets them). Returns the revisions
-    applied, as "<rev> (<message>)". The pool is emptied afterwards: sessions opened before
-    the role's limits were stored would keep the old ones."""
+    """The schema to head, and with it the role's limits (env.py stores them; without
+    `settings`, from the environment). Returns the revisions applied, as "<rev> (<message>)".
+    The pool is emptied afterwards: sessions opened before would keep the old limits."""
     applied: list[str] = []
 
     def upgrade(connection: Connection) -> None:
