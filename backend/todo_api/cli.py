@@ -181,7 +181,12 @@ def _migrate(settings: DatabaseSettings, verbose: bool) -> int:
     except Exception as error:
         if verbose:
             traceback.print_exc()
-        print(f"todo-api migrate failed: {_cause(error, settings)}", file=sys.stderr)
+        secrets = settings.secret_values()
+        problem = diagnose(error, secrets)
+        cause = (
+            problem.describe() if problem else one_line(f"{type(error).__name__}: {error}", secrets)
+        )
+        print(f"todo-api migrate failed: {cause}", file=sys.stderr)
         return 1
     for revision in applied:
         print(f"applied {revision}")
@@ -191,13 +196,6 @@ def _migrate(settings: DatabaseSettings, verbose: bool) -> int:
     if not settings.is_sqlite:
         print("stored the role's limits (statement_timeout, idle_in_transaction_session_timeout)")
     return 0
-
-
-def _cause(error: BaseException, settings: DatabaseSettings) -> str:
-    problem = diagnose(error, settings.secret_values())
-    if problem is not None:
-        return problem.describe()
-    return one_line(f"{type(error).__name__}: {error}", settings.secret_values())
 
 
 def _print_token(settings: Settings, user_id: str, ttl_seconds: int) -> int:

@@ -2,6 +2,7 @@
 `{"session":<data>,"expiresAt":<ms>,"signature":"<HMAC-SHA256, base64url>"}`."""
 
 import re
+from dataclasses import dataclass
 
 from todo_api.auth.claims import TimeRules
 from todo_api.auth.cookie_cache import principal_from_session_cache
@@ -17,15 +18,15 @@ _EXPIRES_AT = b',"expiresAt":'
 _TAIL = re.compile(rb',"expiresAt":(\d{1,16}),"signature":"([A-Za-z0-9_-]{43})"}')
 
 
+@dataclass(frozen=True, slots=True)
 class CompactCookieReader:
     """Better Auth signs `JSON.stringify({...sessionData, expiresAt})`, which is the session
     data exactly as the cookie spells it with `,"expiresAt":<ms>` spliced in before its last
     brace. The HMAC is checked over those bytes, and only those bytes are then trusted (never a
     second parse of the whole cookie), so no re-serialisation can differ from Better Auth's."""
 
-    def __init__(self, secret: SharedSecret, times: TimeRules) -> None:
-        self._secret = secret
-        self._times = times
+    secret: SharedSecret
+    times: TimeRules
 
     def read(self, token: bytes) -> Principal:
         document = decode_segment(token)
@@ -37,8 +38,8 @@ class CompactCookieReader:
         if not session_data.endswith(b"}") or session_data == b"{}":
             raise malformed()
         signed = session_data[:-1] + _EXPIRES_AT + tail[1] + b"}"
-        if not self._secret.signed(signed, decode_segment(tail[2])):
+        if not self.secret.signed(signed, decode_segment(tail[2])):
             raise AuthenticationFailed("The token's signature is not valid.")
         payload = json_object(signed)
-        self._times.check_expiry(int(tail[1]) / 1000)
-        return principal_from_session_cache(payload, self._times)
+        self.times.check_expiry(int(tail[1]) / 1000)
+        return principal_from_session_cache(payload, self.times)

@@ -140,25 +140,19 @@ class JwksClient:
 
     def _unknown_key_error(self, asked_at: float) -> DomainError:
         if self._last_fetch_failed:
-            return BackendUnavailable(
-                "The authentication server's signing keys could not be fetched.",
-                retry_after_seconds=self._seconds_until_next_fetch(),
-            )
-        if self._fetched_at is not None and self._fetched_at >= asked_at:
+            message = "The authentication server's signing keys could not be fetched."
+        elif self._fetched_at is not None and self._fetched_at >= asked_at:
             # Better Auth published its keys after this token reached us: the key is not one.
             return AuthenticationFailed("The token was signed with an unknown key.")
-        # The last key set predates the token: its key may be one Better Auth made since.
-        # 401 would sign the user out; 503 asks the client to retry once we may refetch.
+        else:
+            # The last key set predates the token: its key may be one Better Auth made since.
+            # 401 would sign the user out; 503 asks the client to retry once we may refetch.
+            message = "The token's signing key is not known yet; retry shortly."
+        assert self._attempted_at is not None  # get_key has just asked for a fetch
+        next_fetch_at = self._attempted_at + self._min_interval  # when a retry can be answered
         return BackendUnavailable(
-            "The token's signing key is not known yet; retry shortly.",
-            retry_after_seconds=self._seconds_until_next_fetch(),
+            message, retry_after_seconds=max(1, math.ceil(next_fetch_at - self._clock()))
         )
-
-    def _seconds_until_next_fetch(self) -> int:
-        if self._attempted_at is None:
-            return 1
-        remaining = self._attempted_at + self._min_interval - self._clock()
-        return max(1, math.ceil(remaining))
 
     def _age(self) -> float:
         return math.inf if self._fetched_at is None else self._clock() - self._fetched_at

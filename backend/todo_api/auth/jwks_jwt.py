@@ -1,6 +1,7 @@
 """JWTs signed with a key from Better Auth's JWKS: `jwt()` plugin tokens, and the session cookie
 that `jwt({ sessionCookieCache: true })` signs, told apart by that cookie's own `typ`."""
 
+from dataclasses import dataclass
 from typing import Any
 
 from cryptography.hazmat.primitives.asymmetric.ec import EllipticCurvePublicKey
@@ -34,6 +35,7 @@ _ALGORITHMS: dict[str, Algorithm] = {
 }
 
 
+@dataclass(frozen=True, slots=True)
 class JwksJwtReader:
     """The algorithm is never taken on the header's word: only the JWKS key the `kid` names
     verifies, and that key's type (and its own `alg`, if any) must fit the header's algorithm.
@@ -41,13 +43,10 @@ class JwksJwtReader:
     The session cookie instead carries Better Auth's fixed audience, our issuer, and the
     cookie-cache payload, whose `user.id` must be its `sub` and `session.token` its `sid`."""
 
-    def __init__(
-        self, jwks: JwksClient, times: TimeRules, *, issuer: str | None, audience: str | None
-    ) -> None:
-        self._jwks = jwks
-        self._times = times
-        self._issuer = issuer
-        self._audience = audience
+    jwks: JwksClient
+    times: TimeRules
+    issuer: str | None
+    audience: str | None
 
     async def read(self, jws: Jws, algorithm: str) -> Principal:
         if jws.header.get("typ") not in _SESSION_TYPES:
@@ -56,13 +55,13 @@ class JwksJwtReader:
         if not _signature_matches(_ALGORITHMS[algorithm], jws, key):
             raise AuthenticationFailed("The token's signature is not valid.")
         claims = jws.claims()
-        self._times.check_jwt_times(claims)
+        self.times.check_jwt_times(claims)
         if jws.header.get("typ") == SESSION_CACHE_TYPE:
             return self._session_cookie_principal(claims)
-        if self._issuer is not None:
-            check_issuer(claims, self._issuer)
-        if self._audience is not None:
-            check_audience(claims, self._audience)
+        if self.issuer is not None:
+            check_issuer(claims, self.issuer)
+        if self.audience is not None:
+            check_audience(claims, self.audience)
         return principal_from_subject(claims)
 
     def _session_cookie_principal(self, claims: dict[str, Any]) -> Principal:
@@ -70,9 +69,9 @@ class JwksJwtReader:
         issuer = claims.get("iss")
         if not isinstance(issuer, str) or not issuer:
             raise AuthenticationFailed("The token was issued by someone else.")
-        if self._issuer is not None:
-            check_issuer(claims, self._issuer)
-        principal = principal_from_session_cache(claims, self._times)
+        if self.issuer is not None:
+            check_issuer(claims, self.issuer)
+        principal = principal_from_session_cache(claims, self.times)
         session: dict[str, Any] = claims["session"]  # a dict: the line above checked it
         if claims.get("sub") != principal.user_id or claims.get("sid") != session.get("token"):
             raise AuthenticationFailed("The session cookie does not match its session.")
@@ -82,7 +81,7 @@ class JwksJwtReader:
         kid = header.get("kid")
         if not isinstance(kid, str) or not kid:
             raise AuthenticationFailed("The token does not name its signing key.")
-        key = await self._jwks.get_key(kid)
+        key = await self.jwks.get_key(kid)
         declared = key.declared_algorithm
         if (declared is not None and declared != algorithm) or not _key_fits(
             algorithm, key.public_key

@@ -18,14 +18,14 @@ READINESS_TIMEOUT_SECONDS = 2.0
 WRITES_REFUSED_QUIET_SECONDS = 300.0
 
 
+@dataclass
 class DatabaseHealth:
     """The database as this process last saw it; logging only its changes keeps an outage
     under load to a few lines."""
 
-    def __init__(self, shown_url: str) -> None:
-        self.problem: DatabaseProblem | None = None
-        self._shown_url = shown_url
-        self._writes_refused_at: dict[str, float] = {}
+    shown_url: str
+    problem: DatabaseProblem | None = None
+    _writes_refused_at: dict[str, float] = field(default_factory=dict)
 
     def failing(self, problem: DatabaseProblem) -> None:
         if problem.kind == "writes":
@@ -40,7 +40,7 @@ class DatabaseHealth:
         else:
             self.problem = problem
         # ERROR, and the recovery a WARNING, so that a log kept at WARNING shows both ends.
-        logger.error("%s; DATABASE_URL=%s", problem.describe(), self._shown_url)
+        logger.error("%s; DATABASE_URL=%s", problem.describe(), self.shown_url)
 
     def answering(self) -> None:
         if self.problem is not None:
