@@ -61,8 +61,7 @@ class BackendUnavailable(DomainError):
 
 
 class DatabaseUnavailable(BackendUnavailable):
-    """The database failed to answer; the cause is logged where it was noticed (once per
-    change), so the client gets the same 503 whether a retry can fix it or not."""
+    """The database failed to answer; its cause is logged where it was noticed."""
 
     def __init__(self, detail: str = "The database is not available; retry shortly.") -> None:
         super().__init__(detail)
