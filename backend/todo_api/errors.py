@@ -1,13 +1,7 @@
-"""Domain errors raised below the HTTP layer.
-
-Nothing here knows about HTTP: `schemas/problem.py` gives each error its status and machine
-code, and `api/problems.py` turns them into responses.
-"""
+"""Domain errors, with no HTTP in them: `schemas/problem.py` gives each its status and code."""
 
 
 class DomainError(Exception):
-    """Base class: the message is a human sentence."""
-
     def __init__(self, detail: str) -> None:
         super().__init__(detail)
         self.detail = detail
@@ -67,8 +61,7 @@ class BackendUnavailable(DomainError):
 
 
 class DatabaseUnavailable(BackendUnavailable):
-    """The database failed to answer; the cause is logged where it was noticed (once per
-    change), so the client gets the same 503 whether a retry can fix it or not."""
+    """The database failed to answer; its cause is logged where it was noticed."""
 
     def __init__(self, detail: str = "The database is not available; retry shortly.") -> None:
         super().__init__(detail)

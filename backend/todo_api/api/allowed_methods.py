@@ -1,9 +1,5 @@
-"""The methods a request path supports, read from the app's routes: the `Allow` of a 405.
-
-Starlette answers 405 with the methods of the first route whose path matched, but one path
-is usually served by several routes (GET and POST on the task collection are two), so its
-`Allow` would name only one of them. RFC 9110 wants every method the resource supports.
-"""
+"""The `Allow` of a 405: every method some route serves for the path (RFC 9110), where
+Starlette names only the first matching route's."""
 
 from collections.abc import Sequence
 
@@ -16,7 +12,6 @@ _ORDER = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS")
 
 
 def allowed_methods(routes: Sequence[BaseRoute], scope: Scope) -> list[str]:
-    """Every method some route serves for the request's path, whatever its method."""
     # Only the path decides; a fresh scope keeps what routing stored in the request's own
     # scope (the route it picked) from steering the match.
     probe: Scope = {

@@ -21,10 +21,7 @@ BEARER_SCHEME = HTTPBearer(
 
 
 async def authenticate(request: Request) -> Principal:
-    """The caller, from a token the app's verifier (`app.state.token_verifier`) accepts.
-
-    Called by HeadFirstRoute before FastAPI reads the body or validates the path.
-    """
+    """The caller, from a token the app's verifier accepts; HeadFirstRoute calls it first."""
     credentials = [value for name, value in request.scope["headers"] if name == b"authorization"]
     if len(credentials) > 1:
         # Proxies and frameworks disagree on which one wins: refuse rather than guess.

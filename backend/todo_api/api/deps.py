@@ -1,8 +1,5 @@
-"""Dependencies of the task routes, as `Annotated` aliases (TaskServiceDep, UserIdPath...).
-
-Dependencies are `async def`: FastAPI runs plain `def` dependencies in a thread pool, a thread
-hop per request.
-"""
+"""Dependencies of the task routes, as `Annotated` aliases; `async def`, since FastAPI runs a
+plain `def` dependency in a thread pool."""
 
 import uuid
 from collections.abc import AsyncIterator

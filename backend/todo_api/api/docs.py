@@ -1,15 +1,8 @@
-"""The docs UI (Swagger UI at /docs), served entirely by this service.
+"""Swagger UI at /docs, with no request that leaves the service.
 
-FastAPI's default pages load their JavaScript and CSS from a public CDN and their favicon
-from fastapi.tiangolo.com, so on a machine without internet they are blank. Here the page
-loads the copies that the `fastapi-offline` package ships, from fixed paths under
-`/docs/assets/`, so it makes no request that leaves the service. Only the package's files:
-its own app factory sends the page with no Content-Security-Policy and no way to add one,
-and serves its whole static folder.
-
-There is no /redoc: the ReDoc bundle (also in fastapi-offline) always loads its logo from
-cdn.redoc.ly, and no ReDoc option turns that off. Swagger UI shows the same document and
-can also send requests; /openapi.json stays available for any other viewer.
+FastAPI's own pages load their assets from a CDN (blank offline); this one loads the copies
+the `fastapi-offline` package ships, not through its app factory, which allows no
+Content-Security-Policy. No /redoc: ReDoc always loads its logo from cdn.redoc.ly.
 """
 
 import base64
@@ -56,11 +49,8 @@ _SWAGGER_UI_PARAMETERS = {
 
 
 def install_docs(app: FastAPI) -> None:
-    """Serve /docs and its assets; neither appears in the OpenAPI document.
-
-    The app must be created with `docs_url=None, redoc_url=None`, so that FastAPI's own
-    CDN-backed pages are not registered.
-    """
+    """Serve /docs and its assets, out of the OpenAPI document; the app is created with
+    `docs_url=None, redoc_url=None`."""
     assets = _static_directory()
     openapi_path = app.openapi_url or "/openapi.json"
 
@@ -92,12 +82,9 @@ def install_docs(app: FastAPI) -> None:
 
 def _content_security_policy(html: bytes) -> str:
     scripts = _INLINE_SCRIPT.findall(html.decode())
-    hashes = " ".join(f"'sha256-{_sha256_base64(script)}'" for script in scripts)
+    digests = (base64.b64encode(hashlib.sha256(script.encode()).digest()) for script in scripts)
+    hashes = " ".join(f"'sha256-{digest.decode()}'" for digest in digests)
     return _CONTENT_SECURITY_POLICY.format(script_hashes=hashes)
-
-
-def _sha256_base64(text: str) -> str:
-    return base64.b64encode(hashlib.sha256(text.encode()).digest()).decode()
 
 
 def _static_directory() -> Path:

@@ -1,11 +1,8 @@
-"""Entity tags for tasks. A task's version is its `updated_at`, which every write sets anew.
-
-The tag is `updated_at` exactly as the task's JSON shows it, in quotes
-(`"2026-11-22T03:59:32.778656Z"`), so a client holding a task from a list sends
-`If-Match: "${task.updated_at}"` without date arithmetic.
-"""
+"""Entity tags for tasks: a task's version is its `updated_at`, and its tag that value exactly
+as the task's JSON shows it, in quotes, so a client sends `If-Match: "${task.updated_at}"`."""
 
 import re
+from contextlib import suppress
 from datetime import datetime
 from typing import Annotated
 
@@ -36,10 +33,8 @@ def etag_for(updated_at: datetime) -> str:
 def parse_if_match(header: str | None) -> list[datetime] | None:
     """The versions an If-Match header accepts; None (absent, or `*`) when any will do.
 
-    Weak tags never pass the strong comparison If-Match requires, and a tag that names no
-    instant (a 31st of February) names no version: both are dropped, and a header left with
-    no tag matches nothing (the write is refused with 412). A header that is not a list of
-    tags, or lists more than MAX_IF_MATCH_TAGS, is a bad request.
+    Weak tags (never strongly equal) and tags that name no instant (a 31st of February) are
+    dropped: a header left with none matches nothing, a 412.
     """
     if header is None or header.strip() == "*":
         return None
@@ -55,12 +50,9 @@ def parse_if_match(header: str | None) -> list[datetime] | None:
     versions = []
     for tag in header.split(","):
         tag = tag.strip()
-        if tag.startswith("W/"):
-            continue
-        try:
-            versions.append(datetime.fromisoformat(tag.strip('"')))
-        except ValueError:
-            continue
+        if not tag.startswith("W/"):
+            with suppress(ValueError):
+                versions.append(datetime.fromisoformat(tag.strip('"')))
     return versions
 
 

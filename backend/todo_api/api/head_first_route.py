@@ -1,13 +1,9 @@
 """The route class of the task endpoints: the request's head is judged before its body.
 
-FastAPI reads and parses the body before it resolves dependencies, so a check made in a
-dependency would answer a malformed body (and let the server send `100 Continue`) before
-knowing who asks. This class runs first, in the spec's order: 401 (token), 403 (path user),
-400 (a repeated query parameter, a malformed optional header the handler takes), 415 (a body
-not sent as JSON), and only then the body (400/422) and the handler. A `Content-Length` over
-the limit is refused earlier still, by BodyLimitMiddleware, without reading anything.
-
-After it, the path user is the caller: the handler's dependencies take `user_id` from the path.
+FastAPI reads the body before it resolves dependencies, so a check made in a dependency would
+answer a malformed body (and let the server send `100 Continue`) before knowing who asks. This
+class checks in the spec's order: 401, 403, 400 (repeated query parameter, malformed optional
+header), 415, and only then lets FastAPI read the body. After it, the path user is the caller.
 """
 
 from collections.abc import Callable, Coroutine

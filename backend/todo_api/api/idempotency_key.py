@@ -1,7 +1,4 @@
-"""The `Idempotency-Key` request header of a create (draft-ietf-httpapi-idempotency-key-header).
-
-The key itself is kept with the task it made (models/task.py); here it is only read and checked.
-"""
+"""The `Idempotency-Key` request header of a create (draft-ietf-httpapi-idempotency-key-header)."""
 
 import re
 from typing import Annotated
@@ -15,7 +12,6 @@ _IDEMPOTENCY_KEY = re.compile(f"[!-~]{{1,{IDEMPOTENCY_KEY_MAX_LENGTH}}}")
 
 
 def parse_idempotency_key(header: str | None) -> str | None:
-    """The key, or None when the header is absent; a malformed key is a bad request."""
     if header is not None and _IDEMPOTENCY_KEY.fullmatch(header) is None:
         raise HTTPException(
             400,

@@ -1,11 +1,6 @@
-"""The published OpenAPI document, adjusted to say what the API really answers.
-
-FastAPI documents a 422 `HTTPValidationError` on every operation with parameters; this API
-answers bad path/query/header values with 400 and bad bodies with 422, both as `Problem`
-bodies in `application/problem+json`, each with an example from the problem table. The bearer
-scheme and the optional headers are added to the operations of a HeadFirstRoute, from the
-route itself. The document is built once and cached.
-"""
+"""The published OpenAPI document, adjusted to say what the API really answers: problem
+bodies as `application/problem+json` with examples (no FastAPI `HTTPValidationError`, no 422
+where there is no body), and the bearer scheme and optional headers of each HeadFirstRoute."""
 
 from collections.abc import Sequence
 from typing import Any

@@ -1,10 +1,6 @@
-"""An optional request header a handler takes as a typed parameter (`if_match: IfMatch`).
-
-The parameter is a FastAPI dependency whose value is the parsed header. HeadFirstRoute finds
-the ones in a handler's signature and checks them before the body is read, so a malformed
-header is a 400 that never waits for the body; api/openapi.py publishes each as the header
-parameter its `schema` describes.
-"""
+"""An optional request header a handler takes as a typed parameter (`if_match: IfMatch`): a
+dependency whose value is the parsed header. HeadFirstRoute parses it before the body is read;
+api/openapi.py publishes it as the header parameter `schema` describes."""
 
 from collections.abc import Callable
 from typing import Any, Generic, TypeVar

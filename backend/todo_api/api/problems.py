@@ -1,8 +1,5 @@
-"""The one place where errors become HTTP responses (RFC 9457 problem details).
-
-Every error body has the same shape: type, title, status, detail, code, request_id, and for
-validation failures `errors: [{loc, message}]`. No stack trace, SQL or driver text leaks.
-"""
+"""The one place where errors become RFC 9457 problem responses; no stack trace, SQL or driver
+text leaks into them."""
 
 import logging
 from collections.abc import Iterable, Mapping, Sequence
@@ -101,7 +98,7 @@ def install_problem_handlers(app: FastAPI, *, retry_after_seconds: int) -> None:
         errors = error.errors()
         # Only a well-formed JSON body that breaks the task schema is 422; a bad path, query
         # or header value, or a body that is not JSON at all, is a bad request (400).
-        in_body = all(_in_body(e) for e in errors)
+        in_body = all(e.get("loc", ())[:1] == ("body",) for e in errors)
         malformed_json = any(e.get("type") == "json_invalid" for e in errors)
         items = list(_error_items(errors[:MAX_LISTED_ERRORS]))
         if in_body and not malformed_json:
@@ -132,11 +129,6 @@ def install_problem_handlers(app: FastAPI, *, retry_after_seconds: int) -> None:
     app.add_exception_handler(RequestValidationError, on_validation_error)
     app.add_exception_handler(StarletteHTTPException, on_http_error)
     app.add_exception_handler(Exception, on_unexpected_error)
-
-
-def _in_body(error: Mapping[str, Any]) -> bool:
-    location = error.get("loc", ())
-    return bool(location) and location[0] == "body"
 
 
 def _counted(detail: str, errors: Sequence[Any]) -> str:

@@ -1,9 +1,6 @@
-"""Query parameter types that accept only the spelling the spec gives, nothing pydantic's
-lax mode would also take (`yes`, `1`, `on` for a boolean; `+5`, `1_0`, ` 5` for a number).
-
-They check the raw string first and then let pydantic convert it, so the published
-parameter types stay `boolean` and `integer`.
-"""
+"""Query values spelled only as the spec gives them, not as pydantic's lax mode also takes
+(`yes`, `1` for a boolean; `+5`, `1_0` for a number): the raw string is checked, then pydantic
+converts it, so the published types stay `boolean` and `integer`."""
 
 from pydantic import BeforeValidator
 

@@ -1,8 +1,4 @@
-"""OpenAPI descriptions of the responses an operation can give, beside its success body.
-
-A problem response is declared by its status; api/openapi.py adds its example, from the
-problem table and the settings in force.
-"""
+"""OpenAPI descriptions of an operation's responses; api/openapi.py adds the problem examples."""
 
 from typing import Any
 

@@ -1,9 +1,5 @@
-"""Task bodies as HTTP responses, serialized once, straight from what the service returned.
-
-Returning a model would make FastAPI validate it again and then serialize it; a response built
-here skips that second validation of data the service built. The routes declare the schema
-for the docs with `success_response` (api/responses.py); a test checks answers against it.
-"""
+"""Task bodies as HTTP responses, serialized once: returning a model would make FastAPI
+validate again what the service built. The schema for the docs is `success_response`'s."""
 
 from fastapi import Response
 

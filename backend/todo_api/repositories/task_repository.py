@@ -1,10 +1,6 @@
-"""Data access for one user's tasks.
-
-A `TaskRepository` is bound to one user id when it is made, and every statement it runs is
-filtered by that id (the `:owner` parameter of `task_statements`, filled only in `_run`):
-there is no method that can reach another user's rows. It never commits: each operation is
-one statement, which the autocommit engine commits as it returns (see `db/sessions.py`).
-"""
+"""Data access for one user's tasks: every statement is filtered by the repository's user id
+(`:owner`, filled only in `_run`). Each operation is one statement, which the autocommit
+session commits (db/sessions.py)."""
 
 import uuid
 from collections.abc import Sequence
@@ -32,11 +28,8 @@ class TaskRepository:
     async def list_with_total(
         self, *, completed: bool | None, limit: int, offset: int
     ) -> tuple[list[TaskPublic], int | None]:
-        """One page, newest first, and how many tasks match in all: one statement.
-
-        A page past the end has no row to carry the total: it is then None, and `count`
-        tells it.
-        """
+        """One page, newest first, and the total of matching tasks, which is None when the
+        page is empty (no row carries it): `count` tells it then."""
         statement = sql.PAGE if completed is None else sql.PAGE_BY_COMPLETION
         result = await self._run(statement, completed=completed, limit=limit, offset=offset)
         rows = result.all()
@@ -112,11 +105,8 @@ class TaskRepository:
         return result.first() is not None
 
     async def _run(self, statement: Executable, **values: Any) -> Result[Any]:
-        """Execute one of `task_statements` for this repository's user.
-
-        Parameters a statement does not name are ignored by SQLAlchemy, so callers pass
-        what their variants may need (e.g. `versions`) without choosing per variant.
-        """
+        # SQLAlchemy ignores parameters a statement does not name: callers pass what any of
+        # their variants needs (e.g. `versions`).
         # sqlmodel types exec() for at most four selected columns; at run time it takes any
         # statement, like SQLAlchemy's execute() (which sqlmodel marks deprecated).
         result: Result[Any] = await self._session.exec(  # type: ignore[call-overload]

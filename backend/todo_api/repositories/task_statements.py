@@ -1,11 +1,6 @@
-"""Every SQL statement of the task repository, built once at import.
-
-Built once, a statement's compiled form and cache key are reused on every request instead of
-rebuilt (expression objects, coercions, cache keys). They are written on the Core table, not
-the ORM entity, so the session executes them without the ORM's per-statement compile step
-(specs/performance.md has both costs). Values are bound parameters; each statement
-is filtered by the `:owner` parameter, which only `TaskRepository` fills, with its user id.
-"""
+"""Every SQL statement of the task repository, built once at import on the Core table (not the
+ORM entity) so that no request rebuilds or ORM-compiles one (specs/performance.md). Each is
+filtered by the `:owner` parameter, which only `TaskRepository` fills."""
 
 from collections.abc import Callable, Mapping
 from typing import Any
@@ -46,14 +41,10 @@ _NOW = bindparam("now", type_=UTCDateTime())
 
 
 def _page(*filters: ColumnElement[bool]) -> Select[Any]:
-    """Newest first, with the total of matching tasks carried on every row.
-
-    The total is an uncorrelated subquery, which PostgreSQL computes once from the index:
-    a page and its total cost one round trip.
-    """
-    total = select(func.count()).select_from(TASKS).where(*filters).scalar_subquery()
+    """Newest first, each row carrying the total as an uncorrelated subquery, which
+    PostgreSQL computes once: a page and its total cost one round trip."""
     return (
-        select(*_PUBLIC_COLUMNS, total)
+        select(*_PUBLIC_COLUMNS, _count(*filters).scalar_subquery())
         .where(*filters)
         .order_by(_column.created_at.desc(), _column.id)
         .limit(bindparam("limit"))
@@ -82,12 +73,9 @@ def _replace(*filters: ColumnElement[bool]) -> Executable:
 def _insert_unless_key_taken(
     insert_into: Callable[[Table], postgresql.Insert | sqlite.Insert],
 ) -> Executable:
-    """An insert that does nothing when the user already has a task made with its key.
-
-    On PostgreSQL a concurrent insert of the same key that has not committed yet is waited
-    for (its commit follows at once: each statement is its own transaction), then this one
-    does nothing; SQLite runs one writer at a time.
-    """
+    """An insert that does nothing when the user already has a task made with its key. On
+    PostgreSQL it waits for a concurrent insert of the key to commit (at once: each statement
+    is its own transaction); SQLite runs one writer at a time."""
     return (
         insert_into(TASKS)
         .on_conflict_do_nothing(

@@ -1,20 +1,16 @@
 """The characters that draw nothing, for the blank-title rule, as a fixed table.
 
-Invisible are controls, format characters (zero-width spaces and joiners, the BOM, bidi
-controls, tags), separators and combining marks (the Unicode categories below), and the
-fillers that are letters or symbols by category but blank by design. The table is Unicode
-15.1.0's, written out rather than read from `unicodedata` at start-up: Python 3.11
-and 3.13 ship different Unicode versions, and the rule (and the pattern the contract
-publishes) must not change with the interpreter. A newer Unicode is taken deliberately, by
-regenerating the table; tests/unit/test_visible_title.py says when it is due.
+Invisible are the Unicode categories below and fillers blank by design. Written out rather
+than read from `unicodedata`, whose Unicode version differs between Pythons: the rule and the
+published pattern must not change with the interpreter. tests/unit/test_visible_title.py says
+when a newer Unicode is due.
 """
 
 UNICODE_VERSION = "15.1.0"
 INVISIBLE_CATEGORIES = frozenset({"Cc", "Cf", "Zs", "Zl", "Zp", "Mn", "Mc", "Me"})
 BLANK_FILLERS = "\u115f\u1160\u2800\u3164\uffa0"
 
-# Code points (hex), single or as inclusive ranges: every character of INVISIBLE_CATEGORIES
-# in Unicode 15.1.0, and BLANK_FILLERS.
+# Code points (hex), single or as inclusive ranges.
 _TABLE = (
     "0000-0020 007F-00A0 00AD 0300-036F 0483-0489 0591-05BD 05BF 05C1-05C2 05C4-05C5 05C7 "
     "0600-0605 0610-061A 061C 064B-065F 0670 06D6-06DD 06DF-06E4 06E7-06E8 06EA-06ED 070F "

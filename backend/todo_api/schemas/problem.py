@@ -32,6 +32,11 @@ class ProblemType:
         return status_title(self.status)
 
 
+def _raised_as(status: int, code: str, error: errors.DomainError) -> ProblemType:
+    """The entry of a domain error whose message is fixed: its example is that message."""
+    return ProblemType(status, code, error.detail, type(error))
+
+
 BAD_REQUEST = ProblemType(
     400, "BAD_REQUEST", "The request has an invalid path, query or header value."
 )
@@ -56,28 +61,16 @@ UNEXPECTED = ProblemType(500, "INTERNAL_ERROR", "An unexpected error occurred; i
 PROBLEM_TYPES = (
     BAD_REQUEST,
     MISSING_TOKEN,
-    ProblemType(403, "ACCESS_DENIED", errors.AccessDenied().detail, errors.AccessDenied),
-    ProblemType(404, "NOT_FOUND", errors.TaskNotFound().detail, errors.TaskNotFound),
+    _raised_as(403, "ACCESS_DENIED", errors.AccessDenied()),
+    _raised_as(404, "NOT_FOUND", errors.TaskNotFound()),
     ProblemType(405, "METHOD_NOT_ALLOWED", "Method Not Allowed"),
     ProblemType(408, "REQUEST_TIMEOUT", "Request Timeout"),
-    ProblemType(
-        409,
-        "IDEMPOTENCY_KEY_IN_USE",
-        errors.IdempotencyKeyInUse().detail,
-        errors.IdempotencyKeyInUse,
-    ),
-    ProblemType(
-        412, "PRECONDITION_FAILED", errors.PreconditionFailed().detail, errors.PreconditionFailed
-    ),
+    _raised_as(409, "IDEMPOTENCY_KEY_IN_USE", errors.IdempotencyKeyInUse()),
+    _raised_as(412, "PRECONDITION_FAILED", errors.PreconditionFailed()),
     BODY_TOO_LARGE,
     NOT_JSON,
     INVALID_TASK,
-    ProblemType(
-        422,
-        "IDEMPOTENCY_KEY_REUSED",
-        errors.IdempotencyKeyReused().detail,
-        errors.IdempotencyKeyReused,
-    ),
+    _raised_as(422, "IDEMPOTENCY_KEY_REUSED", errors.IdempotencyKeyReused()),
     ProblemType(431, "HEADERS_TOO_LARGE", "Request Header Fields Too Large"),
     UNEXPECTED,
     ProblemType(

@@ -25,12 +25,8 @@ _STORABLE_CHARACTER = r"[^\u0000]"
 
 
 def _invisible_class() -> str:
-    """The characters that draw nothing (a title needs at least one other) as the body of a
-    regex character class, in ranges, from the fixed table in `invisible_characters`.
-
-    BMP characters are written as \\uXXXX (Python's `re` and JSON-schema regexes agree on
-    it); the few beyond it literally, which both read the same (JSON schema with Unicode).
-    """
+    """The characters that draw nothing as a regex character class body: BMP ones as \\uXXXX
+    (Python's `re` and JSON-schema regexes agree on it), the few beyond it literally."""
     return "".join(
         _class_character(first)
         if first == last

@@ -43,12 +43,9 @@ class TaskService:
     async def create_task(
         self, data: TaskCreate, *, idempotency_key: str | None = None
     ) -> TaskPublic:
-        """Create a task; with a key, at most one per key, however often it is sent.
-
-        A repeat of the key with the same request gets the task the first one made, as it
-        is now; with another request, IdempotencyKeyReused. Only a repeat takes a second
-        look. A key is remembered as long as its task exists.
-        """
+        """With a key, at most one task per key: a repeat with the same request gets the task
+        the first one made, as it is now; with another, IdempotencyKeyReused. A key is
+        remembered as long as its task exists."""
         if idempotency_key is None:
             return await self._tasks.create(data)
         fingerprint = request_fingerprint(data)

@@ -1,8 +1,5 @@
 """Starlette's CORS middleware, with a refused preflight answered like every other error.
-
-A refusal is told by its status, and what was refused by its CORS headers, read as a browser
-reads them; never by the text of Starlette's answer, which is prose that may change.
-"""
+What was refused is read from the answer's CORS headers, as a browser does, not its prose."""
 
 from starlette.datastructures import Headers
 from starlette.middleware.cors import CORSMiddleware

@@ -1,9 +1,5 @@
-"""HEAD wherever GET is served (RFC 9110 9.3.2): the GET answer's status and headers, no body.
-
-Answered here rather than by adding HEAD to every route, which would publish a second
-operation per GET in the OpenAPI document. It wraps the other middleware, which see (and
-log) the GET that is served.
-"""
+"""HEAD wherever GET is served (RFC 9110 9.3.2): the GET answer without its body. Not a HEAD
+per route, which would publish a second operation per GET; the other middleware see a GET."""
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 

@@ -59,10 +59,8 @@ class RequestContextMiddleware:
 def with_context_headers(
     headers: Iterable[tuple[bytes, bytes]], request_id: str
 ) -> list[tuple[bytes, bytes]]:
-    """`headers` and those every response carries. Also used by the 500 handler, which
-    answers outside this middleware (Starlette's ServerErrorMiddleware sends it)."""
-    # Raw header pairs: no response sets these but the static docs assets' Cache-Control
-    # (cheaper than a MutableHeaders view on every response).
+    """`headers` and those every response carries; also for the 500 handler, whose answer
+    Starlette's ServerErrorMiddleware sends outside this middleware."""
     headers = list(headers)
     headers.append((b"x-request-id", request_id.encode("latin-1")))
     headers.append((b"x-content-type-options", b"nosniff"))
@@ -83,9 +81,8 @@ def _request_id_from(scope: Scope) -> str:
 
 
 def _path_template(scope: Scope) -> str:
-    """The matched route's path template: never the raw path, so no user or task ids in logs."""
-    # FastAPI keeps the full template (with the router's prefix) in its route context; the
-    # route object itself only knows the path relative to its router.
+    """The matched route's path template: never the raw path, so no user or task ids in logs.
+    FastAPI's route context has it with the router's prefix; the route only without."""
     context = scope.get("fastapi", {}).get("effective_route_context")
     template = getattr(context, "path", None) or getattr(scope.get("route"), "path", None)
     if isinstance(template, str):

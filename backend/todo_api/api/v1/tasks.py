@@ -15,9 +15,8 @@ from todo_api.schemas.task import TaskCreate, TaskPublic, TaskUpdate
 
 MAX_PAGE_SIZE = 1000
 
-# Every operation requires the path user's token, checked by the route class before the
-# request is read: no handler can forget it. A handler returns its response built (the body
-# serialized once); `success_response` declares its schema for the docs.
+# The route class checks the path user's token before the request is read: no handler can
+# forget it.
 router = APIRouter(
     prefix="/{user_id}/tasks",
     tags=["tasks"],
