@@ -66,7 +66,7 @@ class DatabaseSettings(BaseSettings):
     # the statement timeout, so the server gives up on a slow statement first.
     db_request_timeout_seconds: float = Field(default=4.0, gt=0, le=120)
     # Off unless asked for: behind a transaction pooler the next transaction may run on a server
-    # connection that never saw the PREPARE, and directly they save little (specs/decisions.md).
+    # connection that never saw the PREPARE, and directly they save little (decision record 0038).
     db_prepared_statements: bool = False
     db_pool_recycle_seconds: int = Field(default=300, ge=10)
     # Also catches connections that died silently, at a round trip per checkout (db/engine.py).
