@@ -8,6 +8,7 @@ import psycopg
 import pytest
 
 from tests.conftest import ALICE, make_settings, serving
+from tests.database.test_database_state import service_lines
 from tests.support.databases import fresh_postgres_database_or_skip
 from tests.support.postgres_admin import database_name, libpq_url, migrate
 
@@ -30,14 +31,6 @@ def postgres_url() -> Iterator[str]:
 def run_sql(url: str, sql: str) -> None:
     with psycopg.connect(libpq_url(url), autocommit=True) as connection:
         connection.execute(sql)  # type: ignore[arg-type]
-
-
-def database_lines(caplog: pytest.LogCaptureFixture) -> list[str]:
-    return [
-        f"{record.levelname} {record.getMessage()}"
-        for record in caplog.records
-        if record.name.startswith("todo_api") and record.name != "todo_api.access"
-    ]
 
 
 async def a_task_stored(url: str) -> str:
@@ -77,7 +70,7 @@ async def test_a_read_only_database_refuses_writes_and_serves_reads(
         toggled = await client.patch(f"{TASKS}/{task_id}/complete")
         assert toggled.status_code == 503, toggled.text
         assert (await client.delete(f"{TASKS}/{task_id}")).status_code == 503
-    lines = database_lines(caplog)
+    lines = service_lines(caplog)
     assert lines == [
         "ERROR database is read-only: writes refused, reads still served (cannot execute "
         "INSERT in a read-only transaction); DATABASE_URL="
@@ -98,7 +91,7 @@ async def test_full_storage_refuses_writes_and_serves_reads(
     run_sql(postgres_url, STORAGE_FULL_ON_INSERT)
     caplog.set_level(logging.INFO, logger="todo_api")
     await assert_writes_refused_reads_served(postgres_url, task_id)
-    assert database_lines(caplog) == [
+    assert service_lines(caplog) == [
         "ERROR database storage is full: writes refused, reads still served (could not extend "
         "file: No space left on device); DATABASE_URL="
         + make_settings(postgres_url).shown_database_url
