@@ -12,7 +12,7 @@ def mint_development_token(
     secret: str,
     user_id: str,
     *,
-    ttl_seconds: int = 3600,
+    ttl_seconds: int,
     now: float | None = None,
     email: str | None = None,
     name: str | None = None,
