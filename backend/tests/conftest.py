@@ -142,7 +142,7 @@ async def clean_app(app: FastAPI) -> FastAPI:
 
 
 def token_for(user_id: str) -> str:
-    return mint_development_token(TEST_SECRET, user_id)
+    return mint_development_token(TEST_SECRET, user_id, ttl_seconds=3600)
 
 
 @asynccontextmanager

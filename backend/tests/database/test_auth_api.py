@@ -13,6 +13,7 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from fastapi import FastAPI
 
 from tests.conftest import ALICE, BOB, TEST_SECRET, token_for
+from tests.support.auth_limits import jwks_limits, verifier_limits
 from tests.support.jwks_server import LoopbackJwksServer
 from tests.support.signing_keys import (
     SigningKey,
@@ -86,10 +87,11 @@ def jwks_verifier(
 ) -> TokenVerifier:
     return TokenVerifier(
         shared_secret=secret,
-        jwks=JwksClient(url, http, min_refetch_interval_seconds=0),
+        jwks=JwksClient(url, http, **(jwks_limits() | {"min_refetch_interval_seconds": 0})),
         issuer=ISSUER,
         audience=ISSUER,
         clock=clock,
+        **verifier_limits(),
     )
 
 
@@ -99,10 +101,11 @@ def fixture_verifier(
     """A verifier configured like the Better Auth instance that made the fixtures."""
     return TokenVerifier(
         shared_secret=FIXTURES["better_auth_secret"],
-        jwks=JwksClient(url, http),
+        jwks=JwksClient(url, http, **jwks_limits()),
         issuer=FIXTURES["base_url"],
         audience=FIXTURES["base_url"],
         clock=time.time if at is None else lambda: float(at),
+        **verifier_limits(),
     )
 
 
@@ -353,10 +356,11 @@ class TestBetterAuthForms:
         return TokenVerifier(
             shared_secret=settings.shared_secret,
             retired_secrets=list(settings.retired_secrets.values()),
-            jwks=JwksClient(forms_jwks.url, jwks_http),
+            jwks=JwksClient(forms_jwks.url, jwks_http, **jwks_limits()),
             issuer=settings.expected_issuer,
             audience=settings.expected_audience,
             clock=lambda: FORMS_FIXTURE["captured_at_unix"],
+            **verifier_limits(),
         )
 
     @pytest.mark.parametrize(("token", "user"), _table_rows())
@@ -414,9 +418,10 @@ class TestBetterAuthForms:
             TokenVerifier(
                 shared_secret=FORMS_FIXTURE["better_auth_secret"],
                 retired_secrets=[FORMS_FIXTURE["rotation"]["old_secret"]],
-                jwks=JwksClient(forms_jwks.url, jwks_http),
+                jwks=JwksClient(forms_jwks.url, jwks_http, **jwks_limits()),
                 issuer=ISSUER,
                 audience=ISSUER,
+                **verifier_limits(),
             )
         )
         async with anonymous(clean_app) as caller:

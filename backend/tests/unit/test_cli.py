@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import TEST_SECRET
+from tests.support.auth_limits import verifier_limits
 from tests.support.cli_environment import isolate_from_environment
 from todo_api.auth.token_verifier import TokenVerifier
 from todo_api.cli import main
@@ -25,7 +26,9 @@ async def test_token_prints_a_token_the_api_accepts(
     monkeypatch.setenv("BETTER_AUTH_SECRET", TEST_SECRET)
     assert main(["token", "alice_1", "--ttl", "60"]) == 0
     token = capsys.readouterr().out.strip()
-    verifier = TokenVerifier(shared_secret=TEST_SECRET, jwks=None, issuer=None, audience=None)
+    verifier = TokenVerifier(
+        shared_secret=TEST_SECRET, jwks=None, issuer=None, audience=None, **verifier_limits()
+    )
     assert (await verifier.verify(token)).user_id == "alice_1"
 
 

@@ -8,7 +8,7 @@ from typing import Annotated
 from fastapi import Depends, Path, Request
 
 from todo_api.db.open_database import OpenDatabase
-from todo_api.models.task import USER_ID_MAX_LENGTH, USER_ID_PATTERN
+from todo_api.models.task import USER_ID_PATTERN, USER_ID_RULE
 from todo_api.repositories.task_repository import TaskRepository
 from todo_api.services.task_service import TaskService
 
@@ -18,8 +18,7 @@ UserIdPath = Annotated[
         # Documented, not checked again: HeadFirstRoute let through only the caller's own id,
         # which the token check already held to the pattern.
         json_schema_extra={"pattern": USER_ID_PATTERN},
-        description=f"The Better Auth user id: 1 to {USER_ID_MAX_LENGTH} characters of A-Z, a-z, "
-        "0-9, `_` and `-`.",
+        description=f"The Better Auth user id: {USER_ID_RULE}.",
         examples=["PkT4IjEnSg188RUyeRggOZiHz5miNZE2"],
     ),
 ]

@@ -6,13 +6,14 @@ import time
 import jwt
 
 from todo_api.auth.principal import is_valid_user_id
+from todo_api.models.task import USER_ID_RULE
 
 
 def mint_development_token(
     secret: str,
     user_id: str,
     *,
-    ttl_seconds: int = 3600,
+    ttl_seconds: int,
     now: float | None = None,
     email: str | None = None,
     name: str | None = None,
@@ -21,7 +22,7 @@ def mint_development_token(
     if not secret:
         raise ValueError("The secret must not be empty")
     if not is_valid_user_id(user_id):
-        raise ValueError("The user id must be 1-128 characters of A-Z, a-z, 0-9, '_' or '-'")
+        raise ValueError(f"The user id must be {USER_ID_RULE}")
     if ttl_seconds <= 0:
         raise ValueError("ttl_seconds must be positive")
     issued_at = int(time.time() if now is None else now)

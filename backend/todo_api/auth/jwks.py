@@ -89,10 +89,10 @@ class JwksClient:
         url: str,
         http_client: httpx.AsyncClient,
         *,
-        cache_ttl_seconds: float = 300,
-        min_refetch_interval_seconds: float = 10,
-        fetch_deadline_seconds: float = 3,
-        max_stale_seconds: float = 86400,
+        cache_ttl_seconds: float,
+        min_refetch_interval_seconds: float,
+        fetch_deadline_seconds: float,
+        max_stale_seconds: float,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self._url = url

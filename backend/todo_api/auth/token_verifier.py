@@ -43,9 +43,9 @@ class TokenVerifier:
         jwks: JwksClient | None,
         issuer: str | None,
         audience: str | None,
-        leeway_seconds: float = 30,
-        max_lifetime_seconds: float = 86400,
-        cookie_max_age_seconds: float = 300,
+        leeway_seconds: float,
+        max_lifetime_seconds: float,
+        cookie_max_age_seconds: float,
         clock: Callable[[], float] = time.time,
         retired_secrets: Sequence[str] = (),
     ) -> None:

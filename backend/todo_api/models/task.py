@@ -13,6 +13,7 @@ from todo_api.models.utc_datetime import UTCDateTime
 # from other issuers usable while ruling out anything that could misbehave in a path or a log.
 USER_ID_MAX_LENGTH = 128
 USER_ID_PATTERN = rf"^[A-Za-z0-9_-]{{1,{USER_ID_MAX_LENGTH}}}$"
+USER_ID_RULE = f"1 to {USER_ID_MAX_LENGTH} characters of A-Z, a-z, 0-9, `_` and `-`"
 TITLE_MAX_LENGTH = 255
 DESCRIPTION_MAX_LENGTH = 2000
 IDEMPOTENCY_KEY_MAX_LENGTH = 255

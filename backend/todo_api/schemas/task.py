@@ -12,10 +12,7 @@ class TaskBase(BaseModel):
     # Unknown fields are an error, not silently dropped: a typo must not look like success.
     model_config = ConfigDict(extra="forbid")
 
-    title: Title = Field(
-        description="At most 255 characters, stored trimmed; must contain a visible character.",
-        examples=["Buy milk"],
-    )
+    title: Title = Field(examples=["Buy milk"])
 
 
 class TaskCreate(TaskBase):

@@ -60,7 +60,7 @@ def _trimmed_not_blank(value: str) -> str:
     return value.strip(_WHITESPACE)
 
 
-# At most 255 characters as sent; stored trimmed, so "  x  " becomes "x".
+# Limited as sent; stored trimmed, so "  x  " becomes "x".
 Title = Annotated[
     str,
     StringConstraints(max_length=TITLE_MAX_LENGTH),
@@ -72,6 +72,8 @@ Title = Annotated[
             "minLength": 1,
             "maxLength": TITLE_MAX_LENGTH,
             "pattern": f"^{_STORABLE_CHARACTER}*{_VISIBLE_CHARACTER}{_STORABLE_CHARACTER}*$",
+            "description": f"At most {TITLE_MAX_LENGTH} characters, stored trimmed; must contain "
+            "a visible character.",
         }
     ),
 ]

@@ -9,6 +9,7 @@ import httpx
 import pytest
 from jwt.algorithms import get_default_algorithms
 
+from tests.support.auth_limits import jwks_limits, verifier_limits
 from tests.support.jwks_server import LoopbackJwksServer
 from tests.support.manual_clock import ManualClock
 from tests.support.signing_keys import SigningKey, new_ed25519_key
@@ -19,6 +20,7 @@ from todo_api.errors import AuthenticationFailed, BackendUnavailable
 
 TTL = 300
 MIN_INTERVAL = 10
+LIMITS = jwks_limits() | {"cache_ttl_seconds": TTL, "min_refetch_interval_seconds": MIN_INTERVAL}
 NOW = 1_800_000_000
 
 
@@ -31,13 +33,7 @@ def clock() -> ManualClock:
 def jwks(
     jwks_server: LoopbackJwksServer, http_client: httpx.AsyncClient, clock: ManualClock
 ) -> JwksClient:
-    return JwksClient(
-        jwks_server.url,
-        http_client,
-        cache_ttl_seconds=TTL,
-        min_refetch_interval_seconds=MIN_INTERVAL,
-        clock=clock,
-    )
+    return JwksClient(jwks_server.url, http_client, clock=clock, **LIMITS)
 
 
 def key_set(*keys: SigningKey) -> dict[str, Any]:
@@ -46,7 +42,12 @@ def key_set(*keys: SigningKey) -> dict[str, Any]:
 
 def verifier_for(jwks: JwksClient) -> TokenVerifier:
     return TokenVerifier(
-        shared_secret=None, jwks=jwks, issuer=None, audience=None, clock=lambda: NOW
+        shared_secret=None,
+        jwks=jwks,
+        issuer=None,
+        audience=None,
+        clock=lambda: NOW,
+        **verifier_limits(),
     )
 
 
@@ -198,9 +199,7 @@ async def test_cached_keys_stop_verifying_once_stale_past_the_limit(
     jwks = JwksClient(
         jwks_server.url,
         http_client,
-        cache_ttl_seconds=TTL,
-        min_refetch_interval_seconds=MIN_INTERVAL,
-        max_stale_seconds=max_stale,
+        **(LIMITS | {"max_stale_seconds": max_stale}),
         clock=clock,
     )
     jwks_server.serve(key_set(ed25519_key))
@@ -249,8 +248,7 @@ async def test_concurrent_callers_share_one_fetch(
     jwks = JwksClient(
         jwks_server.url,
         http_client,
-        cache_ttl_seconds=TTL,
-        min_refetch_interval_seconds=0,
+        **(LIMITS | {"min_refetch_interval_seconds": 0}),
         clock=clock,
     )
     jwks_server.serve(key_set(ed25519_key))
@@ -321,9 +319,7 @@ async def test_a_fetch_ends_at_its_deadline_or_size_cap_and_the_cache_still_answ
     jwks = JwksClient(
         jwks_server.url,
         http_client,
-        cache_ttl_seconds=TTL,
-        min_refetch_interval_seconds=MIN_INTERVAL,
-        fetch_deadline_seconds=deadline_seconds,
+        **(LIMITS | {"fetch_deadline_seconds": deadline_seconds}),
         clock=clock,
     )
     jwks_server.serve(key_set(ed25519_key))

@@ -9,6 +9,7 @@ from typing import Any
 import httpx
 import pytest
 
+from tests.support.auth_limits import jwks_limits, verifier_limits
 from todo_api.auth.jwks import JwksClient
 from todo_api.auth.principal import Principal
 from todo_api.auth.token_verifier import TokenVerifier
@@ -37,13 +38,14 @@ async def make_verifier() -> AsyncIterator[MakeVerifier]:
     ) -> TokenVerifier:
         transport = httpx.MockTransport(lambda _request: httpx.Response(200, json=jwks))
         clients.append(httpx.AsyncClient(transport=transport))
-        jwks_client = JwksClient(f"{BASE_URL}/api/auth/jwks", clients[-1])
+        jwks_client = JwksClient(f"{BASE_URL}/api/auth/jwks", clients[-1], **jwks_limits())
         return TokenVerifier(
             shared_secret=shared_secret,
             jwks=jwks_client,
             issuer=issuer,
             audience=BASE_URL,
             clock=clock,
+            **verifier_limits(),
         )
 
     yield make

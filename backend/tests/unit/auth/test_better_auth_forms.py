@@ -13,6 +13,7 @@ import httpx
 import jwt
 import pytest
 
+from tests.support.auth_limits import jwks_limits, verifier_limits
 from tests.support.better_auth_cookies import (
     compact_cookie,
     jwe_cookie,
@@ -108,11 +109,11 @@ async def make_verifier() -> AsyncIterator[MakeVerifier]:
         return TokenVerifier(
             shared_secret=secrets[0],
             retired_secrets=secrets[1:],
-            jwks=JwksClient(f"{BASE_URL}/api/auth/jwks", clients[-1]),
+            jwks=JwksClient(f"{BASE_URL}/api/auth/jwks", clients[-1], **jwks_limits()),
             issuer=issuer,
             audience=BASE_URL,
-            leeway_seconds=LEEWAY,
             clock=time.time if at is None else lambda: at,
+            **(verifier_limits() | {"leeway_seconds": LEEWAY}),
         )
 
     yield make
@@ -329,7 +330,7 @@ async def test_an_old_secrets_jwe_cookie_is_refused_past_the_cookie_cache_lifeti
     case = FIXTURE["rotation"]["before"]["jwe"]
     payload = read_jwe_cookie(case["session_data"], OLD_SECRET)
     assert payload["exp"] - payload["iat"] == 300  # Better Auth's default cookie cache maxAge
-    last_accepted = CAPTURED_AT + 300 + LEEWAY  # the default COOKIE_CACHE_MAX_AGE_SECONDS
+    last_accepted = CAPTURED_AT + verifier_limits()["cookie_max_age_seconds"] + LEEWAY
     verifier = make_verifier(secrets=rotation_secrets())
     for secret in (OLD_SECRET, SECRET):
         cookie = jwe_cookie(payload | {"exp": last_accepted}, secret)

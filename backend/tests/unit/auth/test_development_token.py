@@ -3,6 +3,7 @@
 import jwt
 import pytest
 
+from tests.support.auth_limits import verifier_limits
 from todo_api.auth.development_token import mint_development_token
 from todo_api.auth.principal import Principal
 from todo_api.auth.token_verifier import TokenVerifier
@@ -18,8 +19,8 @@ def verifier_at(now: float) -> TokenVerifier:
         jwks=None,
         issuer="https://auth.example.test",
         audience="https://auth.example.test",
-        leeway_seconds=0,
         clock=lambda: now,
+        **(verifier_limits() | {"leeway_seconds": 0}),
     )
 
 

@@ -11,6 +11,7 @@ import jwt
 import pytest
 from cryptography.hazmat.primitives.asymmetric import ec
 
+from tests.support.auth_limits import jwks_limits, verifier_limits
 from tests.support.signing_keys import (
     SigningKey,
     b64url,
@@ -25,6 +26,8 @@ from todo_api.errors import AuthenticationFailed
 
 NOW = 1_800_000_000
 LEEWAY = 30
+MAX_LIFETIME = 86400
+LIMITS = verifier_limits() | {"leeway_seconds": LEEWAY, "max_lifetime_seconds": MAX_LIFETIME}
 SECRET = "unit-test-shared-secret-" + "0123456789abcdef" * 3  # long enough for HS512
 ISSUER = AUDIENCE = "https://auth.example.test"
 USER_ID = "PkT4IjEnSg188RUyeRggOZiHz5miNZE2"
@@ -56,7 +59,7 @@ async def jwks_client(keys: KeyRing) -> AsyncIterator[JwksClient]:
     }
     transport = httpx.MockTransport(lambda _request: httpx.Response(200, json=document))
     async with httpx.AsyncClient(transport=transport) as client:
-        yield JwksClient(f"{ISSUER}/api/auth/jwks", client)
+        yield JwksClient(f"{ISSUER}/api/auth/jwks", client, **jwks_limits())
 
 
 @pytest.fixture
@@ -66,8 +69,8 @@ def verifier(jwks_client: JwksClient) -> TokenVerifier:
         jwks=jwks_client,
         issuer=ISSUER,
         audience=AUDIENCE,
-        leeway_seconds=LEEWAY,
         clock=lambda: NOW,
+        **LIMITS,
     )
 
 
@@ -101,7 +104,6 @@ def flip_first_signature_char(token: str) -> str:
 
 
 P384_KEY = new_ec_key("p384-key", ec.SECP384R1(), "ES384")
-MAX_LIFETIME = 86400  # the default of MAX_CREDENTIAL_LIFETIME_SECONDS
 CENTURY = 100 * 365 * 86400
 
 
@@ -325,8 +327,8 @@ async def test_honours_leeway(
         jwks=jwks_client,
         issuer=ISSUER,
         audience=AUDIENCE,
-        leeway_seconds=0,
         clock=lambda: NOW,
+        **(LIMITS | {"leeway_seconds": 0}),
     )
     with pytest.raises(AuthenticationFailed):
         await strict.verify(token)
@@ -336,7 +338,12 @@ async def test_shared_secret_tokens_are_refused_without_a_shared_secret(
     keys: KeyRing, jwks_client: JwksClient
 ) -> None:
     verifier = TokenVerifier(
-        shared_secret=None, jwks=jwks_client, issuer=None, audience=None, clock=lambda: NOW
+        shared_secret=None,
+        jwks=jwks_client,
+        issuer=None,
+        audience=None,
+        clock=lambda: NOW,
+        **LIMITS,
     )
     assert await verifier.verify(keys.ed25519.sign(claims())) == ACCEPTED_PRINCIPAL
     # Algorithm confusion: the public key in PEM form must not work as an HMAC secret either.
@@ -350,7 +357,7 @@ async def test_shared_secret_tokens_are_refused_without_a_shared_secret(
 
 async def test_jwks_tokens_are_refused_without_a_jwks_client(keys: KeyRing) -> None:
     verifier = TokenVerifier(
-        shared_secret=SECRET, jwks=None, issuer=None, audience=None, clock=lambda: NOW
+        shared_secret=SECRET, jwks=None, issuer=None, audience=None, clock=lambda: NOW, **LIMITS
     )
     assert await verifier.verify(shared_secret_token(claims())) == ACCEPTED_PRINCIPAL
     with pytest.raises(AuthenticationFailed):
@@ -359,15 +366,19 @@ async def test_jwks_tokens_are_refused_without_a_jwks_client(keys: KeyRing) -> N
 
 def test_needs_a_secret_or_a_jwks_client() -> None:
     with pytest.raises(ValueError, match="shared secret"):
-        TokenVerifier(shared_secret=None, jwks=None, issuer=None, audience=None)
+        TokenVerifier(shared_secret=None, jwks=None, issuer=None, audience=None, **LIMITS)
     with pytest.raises(ValueError, match="empty"):
-        TokenVerifier(shared_secret="", jwks=None, issuer=None, audience=None)
+        TokenVerifier(shared_secret="", jwks=None, issuer=None, audience=None, **LIMITS)
 
 
 def test_refuses_a_public_key_as_the_shared_secret(keys: KeyRing) -> None:
     with pytest.raises(ValueError, match="shared secret"):
         TokenVerifier(
-            shared_secret=keys.rsa.public_pem().decode(), jwks=None, issuer=None, audience=None
+            shared_secret=keys.rsa.public_pem().decode(),
+            jwks=None,
+            issuer=None,
+            audience=None,
+            **LIMITS,
         )
 
 
