@@ -206,7 +206,11 @@ def _print_token(settings: Settings, user_id: str, ttl_seconds: int) -> int:
     if ttl_seconds > settings.max_credential_lifetime_seconds:
         print("--ttl is longer than MAX_CREDENTIAL_LIFETIME_SECONDS allows", file=sys.stderr)
         return 2
-    print(mint_development_token(secret, user_id, ttl_seconds=ttl_seconds))
+    try:
+        print(mint_development_token(secret, user_id, ttl_seconds=ttl_seconds))
+    except ValueError as error:  # a user id or lifetime the API would refuse
+        print(f"todo-api token: {error}", file=sys.stderr)
+        return 2
     return 0
 
 

@@ -40,6 +40,18 @@ def test_token_needs_a_shared_secret(
     assert "BETTER_AUTH_SECRET" in capsys.readouterr().err
 
 
+@pytest.mark.parametrize("argv", [["token", "bad/id"], ["token", "alice", "--ttl", "0"]])
+def test_a_token_the_api_would_refuse_is_one_line_not_a_traceback(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], argv: list[str]
+) -> None:
+    monkeypatch.setenv("BETTER_AUTH_SECRET", TEST_SECRET)
+    assert main(argv) == 2
+    captured = capsys.readouterr()
+    assert captured.out == ""
+    assert captured.err.startswith("todo-api token: ")
+    assert len(captured.err.splitlines()) == 1
+
+
 def test_token_lives_no_longer_than_the_api_accepts(
     monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
