@@ -8,8 +8,10 @@ export UV_PROJECT_ENVIRONMENT := $(VENV)
 # Interpreters come from this machine only; uv must never download one.
 export UV_PYTHON_DOWNLOADS := never
 PYTEST_ARGS ?=
-# pytest-xdist workers: one per core.
+# pytest-xdist workers for `make check`: one per core (its slow tests build and load).
 TEST_WORKERS ?= auto
+# `make test`'s tests mostly wait on servers, deadlines and sockets: two workers per core.
+FAST_TEST_WORKERS ?= $(shell $(PYTHON) -c 'import os; print(2 * (os.cpu_count() or 1))')
 # What CI runs with: a test whose server or tool is missing fails instead of skipping.
 REQUIRE_EVERYTHING := REQUIRE_POSTGRES=1 REQUIRE_PGBOUNCER=1 REQUIRE_CONTAINER=1 \
 	REQUIRE_BROWSER=1 REQUIRE_PACKAGING=1 REQUIRE_REFERENCE_CLIENT=1
@@ -40,7 +42,7 @@ run: install
 # Its tests build nothing in place (no image, wheel or Next.js build), so they are dealt to the
 # workers one by one, which balances better than whole modules (pyproject's loadscope).
 test: install
-	$(VENV)/bin/pytest -m "not slow" -n $(TEST_WORKERS) --dist load --no-cov $(PYTEST_ARGS)
+	$(VENV)/bin/pytest -m "not slow" -n $(FAST_TEST_WORKERS) --dist load --no-cov $(PYTEST_ARGS)
 
 ## check: what CI runs (~10 min): lint, types, every test with the slow ones (image, browser,
 ##   Next.js client, wheel, outage, load, fuzzing), no tool missing; then `make test` on Python 3.13
