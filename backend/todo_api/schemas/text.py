@@ -25,8 +25,9 @@ _STORABLE_CHARACTER = r"[^\u0000]"
 
 
 def _invisible_class() -> str:
-    """The characters that draw nothing as a regex character class body: BMP ones as \\uXXXX
-    (Python's `re` and JSON-schema regexes agree on it), the few beyond it literally."""
+    """The characters that draw nothing as a regex character class body: BMP ones as `\\u`
+    and four hex digits (Python's `re` and JSON-schema regexes agree on it), the few beyond
+    it literally."""
     return "".join(
         _class_character(first)
         if first == last
