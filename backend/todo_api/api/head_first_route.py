@@ -23,11 +23,14 @@ Handler = Callable[[Request], Coroutine[Any, Any, Response]]
 class HeadFirstRoute(APIRoute):
     """A route whose path has a `{user_id}`: only that user's token gets past it."""
 
+    @property
+    def optional_headers(self) -> list[OptionalHeader[Any]]:
+        """The optional headers its handler takes as parameters."""
+        return [d.call for d in self.dependant.dependencies if isinstance(d.call, OptionalHeader)]
+
     def get_route_handler(self) -> Handler:
         read_and_handle = super().get_route_handler()
-        headers = [
-            d.call for d in self.dependant.dependencies if isinstance(d.call, OptionalHeader)
-        ]
+        headers = self.optional_headers
         takes_body = self.body_field is not None
 
         async def head_first_handler(request: Request) -> Response:

@@ -12,9 +12,8 @@ from starlette.routing import BaseRoute
 
 from todo_api.api.auth import BEARER_SCHEME, BEARER_SCHEME_NAME
 from todo_api.api.head_first_route import HeadFirstRoute
-from todo_api.api.optional_header import OptionalHeader
 from todo_api.api.problems import PROBLEM_MEDIA_TYPE
-from todo_api.schemas.problem import BY_STATUS, Problem
+from todo_api.schemas.problem import BODY_TOO_LARGE, BY_STATUS, Problem, body_too_large_detail
 
 _PROBLEM_REF = "#/components/schemas/Problem"
 _FASTAPI_VALIDATION_SCHEMAS = ("HTTPValidationError", "ValidationError")
@@ -43,12 +42,12 @@ def install_openapi(app: FastAPI, *, max_body_bytes: int) -> None:
     app.openapi = openapi  # type: ignore[method-assign]
 
 
-def problem_example(status: int, max_body_bytes: int) -> dict[str, Any]:
+def _problem_example(status: int, max_body_bytes: int) -> dict[str, Any]:
     kind = BY_STATUS[status]
     example = Problem(
         title=kind.title,
         status=status,
-        detail=kind.detail.format(max_body_bytes=max_body_bytes),
+        detail=body_too_large_detail(max_body_bytes) if kind is BODY_TOO_LARGE else kind.detail,
         code=kind.code,
         request_id=_REQUEST_ID_EXAMPLE,
         errors=_EXAMPLE_ERRORS.get(status),
@@ -66,11 +65,7 @@ def _document_head_first_routes(document: dict[str, Any], routes: Sequence[BaseR
         endpoint = route.original_route
         if not isinstance(endpoint, HeadFirstRoute) or route.path not in paths:
             continue
-        headers = [
-            d.call.parameter
-            for d in endpoint.dependant.dependencies
-            if isinstance(d.call, OptionalHeader)
-        ]
+        headers = [header.parameter for header in endpoint.optional_headers]
         for method in route.methods or ():
             operation = paths[route.path][method.lower()]
             operation["security"] = [{BEARER_SCHEME_NAME: []}]
@@ -94,7 +89,7 @@ def _use_problem_responses(document: dict[str, Any], max_body_bytes: int) -> Non
                 content = response.get("content", {})
                 json_body = content.get("application/json", {})
                 if json_body.get("schema", {}).get("$ref") == _PROBLEM_REF:
-                    json_body["example"] = problem_example(int(status), max_body_bytes)
+                    json_body["example"] = _problem_example(int(status), max_body_bytes)
                     content[PROBLEM_MEDIA_TYPE] = content.pop("application/json")
     schemas = document.get("components", {}).get("schemas", {})
     for name in _FASTAPI_VALIDATION_SCHEMAS:

@@ -25,9 +25,7 @@ from todo_api.schemas.problem import (
     UNEXPECTED,
     Problem,
     problem_type_of,
-)
-from todo_api.schemas.problem import (
-    status_title as status_title,  # server/http_protocol.py builds its answers with it
+    status_title,
 )
 from todo_api.settings_display import without_pydantic_prefix
 

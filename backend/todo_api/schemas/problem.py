@@ -50,6 +50,12 @@ MISSING_TOKEN = ProblemType(
 BODY_TOO_LARGE = ProblemType(
     413, "PAYLOAD_TOO_LARGE", "The request body is larger than {max_body_bytes} bytes."
 )
+
+
+def body_too_large_detail(max_body_bytes: int) -> str:
+    return BODY_TOO_LARGE.detail.format(max_body_bytes=max_body_bytes)
+
+
 NOT_JSON = ProblemType(
     415, "UNSUPPORTED_MEDIA_TYPE", "Send the body as JSON with Content-Type: application/json."
 )

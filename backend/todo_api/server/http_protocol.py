@@ -18,9 +18,9 @@ from uvicorn.config import Config
 from uvicorn.protocols.http.httptools_impl import STATUS_LINE, HttpToolsProtocol
 from uvicorn.server import ServerState
 
-from todo_api.api.problems import PROBLEM_MEDIA_TYPE, default_code, status_title
+from todo_api.api.problems import PROBLEM_MEDIA_TYPE, default_code
 from todo_api.config import Settings
-from todo_api.schemas.problem import Problem
+from todo_api.schemas.problem import Problem, status_title
 
 # Its warnings (a head refused or timed out) are client-caused: logging_setup.py rate-limits them.
 logger = logging.getLogger(__name__)

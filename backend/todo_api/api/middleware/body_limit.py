@@ -5,7 +5,7 @@ from starlette.requests import Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from todo_api.api.problems import problem_response
-from todo_api.schemas.problem import BODY_TOO_LARGE
+from todo_api.schemas.problem import body_too_large_detail
 
 
 class BodyLimitMiddleware:
@@ -21,7 +21,9 @@ class BodyLimitMiddleware:
         if declared is not None:
             if declared > self.max_body_bytes:
                 # Refused from the header alone: not one byte of the body is read.
-                response = problem_response(Request(scope), 413, self._too_large())
+                response = problem_response(
+                    Request(scope), 413, body_too_large_detail(self.max_body_bytes)
+                )
                 await response(scope, receive, send)
                 return
             # The server reads exactly Content-Length bytes: nothing more can arrive.
@@ -37,13 +39,10 @@ class BodyLimitMiddleware:
                 received += len(message.get("body", b""))
                 if received > self.max_body_bytes:
                     # A chunked body that lied about (or hid) its size stops here.
-                    raise HTTPException(413, self._too_large())
+                    raise HTTPException(413, body_too_large_detail(self.max_body_bytes))
             return message
 
         await self.app(scope, counting_receive, send)
-
-    def _too_large(self) -> str:
-        return BODY_TOO_LARGE.detail.format(max_body_bytes=self.max_body_bytes)
 
 
 def _content_length(scope: Scope) -> int | None:
