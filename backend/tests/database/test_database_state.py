@@ -171,6 +171,24 @@ async def test_an_unusable_database_url_is_named_once_with_its_password_masked(
     assert "canary-pw" not in caplog.text
 
 
+async def test_a_readiness_probe_cut_at_its_deadline_is_logged_once_as_a_timeout(
+    postgres_url: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    """The probe's own deadline cuts its connection; that cut is the timeout, not a lost link."""
+    server = make_url(postgres_url)
+    await migrate(make_settings(postgres_url))
+    async with TcpProxy(server.host or "127.0.0.1", server.port or 5432) as proxy:
+        caplog.set_level(logging.INFO, logger="todo_api")
+        url = with_host_and_port(postgres_url, "127.0.0.1", proxy.port)
+        async with serving(make_settings(url)) as (_, client):
+            proxy.hang()
+            assert (await client.get("/health/ready")).status_code == 503
+            await asyncio.sleep(1)  # the cut probe finishes after the answer
+    errors = [line for line in service_lines(caplog) if line.startswith("ERROR")]
+    assert len(errors) == 1, errors
+    assert errors[0].startswith("ERROR database failing: timeout ("), errors
+
+
 async def test_readiness_answers_within_2_seconds_when_connecting_hangs(postgres_url: str) -> None:
     """The connect timeout (3 s by default) must not stretch the probe's 2 s."""
     server = make_url(postgres_url)

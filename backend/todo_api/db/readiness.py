@@ -72,11 +72,16 @@ class Readiness:
 
     async def _probe(self, timeout_seconds: float) -> bool:
         try:
-            with self.deadlines.bound(timeout_seconds):
+            with self.deadlines.bound(timeout_seconds) as deadline:
                 async with self.engine.connect() as connection:
                     problem = await schema_behind(connection, self.needed)
         except Exception as error:
-            problem = diagnose(error, self.secrets)
+            # The cut connection looks lost: name the deadline, as is_ready does when it fires.
+            problem = (
+                deadline_passed("the readiness probe's", timeout_seconds)
+                if deadline.passed
+                else diagnose(error, self.secrets)
+            )
             if problem is None:
                 logger.exception("readiness check failed unexpectedly")
                 return False
