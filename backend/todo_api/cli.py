@@ -204,7 +204,10 @@ def _print_token(settings: Settings, user_id: str, ttl_seconds: int) -> int:
         print("no shared secret configured (BETTER_AUTH_SECRET)", file=sys.stderr)
         return 2
     if ttl_seconds > settings.max_credential_lifetime_seconds:
-        print("--ttl is longer than MAX_CREDENTIAL_LIFETIME_SECONDS allows", file=sys.stderr)
+        print(
+            "todo-api token: --ttl is longer than MAX_CREDENTIAL_LIFETIME_SECONDS allows",
+            file=sys.stderr,
+        )
         return 2
     try:
         print(mint_development_token(secret, user_id, ttl_seconds=ttl_seconds))

@@ -1,6 +1,7 @@
 """uvicorn is bounded to the releases whose protocol internals the server drives, and a
 uvicorn without them stops `todo-api serve` with one line naming its version."""
 
+import sys
 import tomllib
 from importlib.metadata import version
 from pathlib import Path
@@ -119,3 +120,12 @@ def test_serve_stops_before_starting_uvicorn(
         f"todo-api serve: uvicorn {version('uvicorn')} is not supported: its httptools "
         f"protocol lacks HttpToolsProtocol.on_body(); install {supported_uvicorn()}\n"
     )
+
+
+def test_a_broken_import_of_our_own_is_raised_not_blamed_on_uvicorn(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setitem(sys.modules, "todo_api.server.http_protocol", None)
+    with pytest.raises(ImportError) as raised:
+        missing_internals()
+    assert raised.value.name == "todo_api.server.http_protocol"

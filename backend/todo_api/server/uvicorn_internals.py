@@ -59,6 +59,8 @@ def missing_internals(protocol_class: type["HttpToolsProtocol"] | None = None) -
 
         from todo_api.server.http_protocol import BoundedHttpProtocol
     except ImportError as error:
+        if not (error.name or "").startswith("uvicorn"):
+            raise  # our own code is broken, not uvicorn: say so, not "unsupported"
         return [f"{error.name}: {error}"]
     protocol_class = protocol_class or HttpToolsProtocol
     # Every public method of BoundedHttpProtocol overrides one of uvicorn's.
