@@ -13,11 +13,11 @@ from pathlib import Path
 from typing import Any, Self
 from urllib.parse import urlsplit
 
-import jwt
 import psycopg
 from psycopg import sql
 
 from benchmarks.settings import VENV_BIN
+from todo_api.auth.development_token import mint_development_token
 
 # Seeded rows are dated in 2020; delete pools in 2019 (they sort last in newest-first lists);
 # anything the API creates is dated now. So a restore keeps exactly the 2020 rows.
@@ -53,8 +53,9 @@ LARGE = (PROBE, *SIZE_COHORTS, Cohort("fill", _FILL, 1000), Cohort("rest", 1, _R
 
 
 def mint_tokens(secret: str, user_ids: Iterable[str], ttl_seconds: int) -> dict[str, str]:
-    claims = {"iat": (now := int(time.time())), "exp": now + ttl_seconds}
-    return {user: jwt.encode({"sub": user, **claims}, secret, "HS256") for user in user_ids}
+    return {
+        user: mint_development_token(secret, user, ttl_seconds=ttl_seconds) for user in user_ids
+    }
 
 
 class BenchDatabase:

@@ -5,6 +5,7 @@ The task routes build their responses themselves and declare the schemas for the
 (`success_response`, `problem_responses`); this check is what keeps the two the same.
 """
 
+import functools
 import json
 from typing import Any
 
@@ -15,9 +16,8 @@ from pydantic import TypeAdapter, ValidationError
 from starlette.routing import compile_path
 
 from todo_api.api.head_first_route import HeadFirstRoute
+from todo_api.api.problems import PROBLEM_MEDIA_TYPE
 from todo_api.schemas.problem import Problem
-
-PROBLEM_MEDIA_TYPE = "application/problem+json"
 
 
 def declared_response_check(app: FastAPI) -> Any:
@@ -43,7 +43,7 @@ def assert_matches_declaration(route: APIRoute, response: httpx.Response) -> Non
     problem = model is Problem
     expected_type = PROBLEM_MEDIA_TYPE if problem else "application/json"
     assert response.headers["content-type"] == expected_type, where
-    adapter: TypeAdapter[Any] = TypeAdapter(model)
+    adapter = _adapter(model)
     try:
         body = adapter.validate_json(response.content)
     except ValidationError as error:
@@ -66,3 +66,8 @@ def _route_of(app: FastAPI, request: httpx.Request) -> HeadFirstRoute | None:
         ):
             return route
     return None
+
+
+@functools.cache
+def _adapter(model: Any) -> TypeAdapter[Any]:
+    return TypeAdapter(model)

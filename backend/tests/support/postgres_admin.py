@@ -43,11 +43,7 @@ def libpq_url(url: str) -> str:
 
 
 async def migrate(url: str) -> None:
-    engine = create_async_engine(url)
-    try:
-        await migrate_database(engine)
-    finally:
-        await engine.dispose()
+    await migrate_database(create_async_engine(url))  # which disposes of the engine
 
 
 def migrate_blocking(url: str) -> None:
