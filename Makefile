@@ -48,9 +48,9 @@ test: install
 ##   Next.js client, wheel, outage, load, fuzzing), no tool missing; then `make test` on Python 3.13
 check: lint
 	$(REQUIRE_EVERYTHING) $(VENV)/bin/pytest -n $(TEST_WORKERS) $(PYTEST_ARGS)
-	@if [ -n "$(PYTHON313)" ]; then \
-		echo "== make test again on $$($(PYTHON313) --version)"; \
-		$(REQUIRE_EVERYTHING) $(MAKE) test PYTHON="$(PYTHON313)" VENV=.venv-3.13 \
+	@python313="$(PYTHON313)"; if [ -n "$$python313" ]; then \
+		echo "== make test again on $$($$python313 --version)"; \
+		$(REQUIRE_EVERYTHING) $(MAKE) test PYTHON="$$python313" VENV=.venv-3.13 \
 			PYTEST_ARGS="-p no:cacheprovider"; \
 	else \
 		echo "== Python 3.13 is not installed here: the suite ran on $$($(PYTHON) --version) only"; \
